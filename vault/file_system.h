@@ -103,6 +103,14 @@ class RealFileSystem : public FileSystem {
 Status write_file_atomic(FileSystem& fs, const std::string& path, std::string_view data,
                          mode_t mode);
 
+// Refuses (kPermission, naming the path and the fix, as ssh does) a file that
+// is a symlink, owned by another user, or accessible by group or others.
+Status check_private_file(const std::string& path, const FileInfo& info);
+
+// Checks that `dir` exists and is a directory owned by the caller with no
+// group/world access; kPermission otherwise (kNotFound if missing).
+Status check_private_dir(FileSystem& fs, const std::string& dir);
+
 // The directory part of `path` ("." if none).
 std::string parent_dir(const std::string& path);
 

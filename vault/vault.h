@@ -126,8 +126,4 @@ class Vault {
   PublicKey public_key_;
 };
 
-// Checks that `dir` is a directory owned by the caller with no group/world
-// access; kPermission otherwise, naming the path and the fix.
-Status check_private_dir(FileSystem& fs, const std::string& dir);
-
 }  // namespace darcy::vault
