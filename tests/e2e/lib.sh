@@ -1,0 +1,398 @@
+# shellcheck shell=bash
+# Fixtures for the end-to-end tests and scripts/demo.sh: a TLS registry with htpasswd
+# auth on 127.0.0.1, an OCI image made without a daemon, a Docker config that routes a
+# registry to docker-credential-darcy, and small assertions.
+#
+# Source it from a bash script running with `set -euo pipefail`, then call e2e_begin.
+# Everything lives in one temporary directory ($E2E_DIR): removed when the script exits
+# with status 0, kept (and its path printed) otherwise. Every server started here is
+# stopped by PID when the script exits. Nothing listens beyond 127.0.0.1; ports are
+# chosen at run time.
+#
+# Secrets never reach a command line: passwords travel on stdin or in files of $E2E_DIR.
+
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_REPO_ROOT=$(cd "$E2E_LIB_DIR/../.." && pwd)
+
+# The exact error text clients recognise (PROTOCOL.md).
+E2E_NOT_FOUND='credentials not found in native keychain'
+
+E2E_DIR=
+E2E_KEEP_ON_SUCCESS=0
+E2E_PIDS=()
+
+e2e_log() { printf '%s\n' "$*" >&2; }
+e2e_step() { printf '== %s\n' "$*" >&2; }
+
+# Prints MESSAGE and exits 1 (the EXIT trap then keeps $E2E_DIR).
+e2e_fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# Exits 77 (reported as skipped by ctest) when a tool is missing.
+e2e_require_tools() {
+  local tool missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if ((${#missing[@]})); then
+    e2e_log "SKIP: missing tools: ${missing[*]} (scripts/install-deps.sh installs them)"
+    exit 77
+  fi
+}
+
+# Creates $E2E_DIR for test NAME and makes the process environment hermetic: HOME,
+# XDG directories and the containers auth file all point inside it, and DOCKER_HOST
+# names a socket that does not exist so no client reaches a daemon.
+e2e_begin() {
+  local name=$1
+  E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/darcy-e2e-$name.XXXXXX")
+  trap e2e_finish EXIT
+  trap 'exit 130' INT TERM
+  export HOME=$E2E_DIR/home
+  export XDG_CONFIG_HOME=$HOME/.config XDG_STATE_HOME=$HOME/.local/state
+  export XDG_RUNTIME_DIR=$E2E_DIR/run
+  export DOCKER_HOST=unix:///nonexistent/darcy-e2e-docker.sock
+  export DOCKER_CLI_HINTS=false
+  unset REGISTRY_AUTH_FILE DOCKER_CONFIG DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+  mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+  chmod 0700 "$XDG_RUNTIME_DIR"
+}
+
+# Remembers PID so that it is stopped when the script exits.
+e2e_track_pid() { E2E_PIDS+=("$1"); }
+
+e2e_finish() {
+  local rc=$? pid log
+  trap - EXIT
+  for pid in "${E2E_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${E2E_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  [[ -n $E2E_DIR ]] || exit "$rc"
+  if ((rc == 0 && ! E2E_KEEP_ON_SUCCESS)); then
+    rm -rf "$E2E_DIR"
+  elif ((rc != 0 && rc != 77)); then
+    for log in "$E2E_DIR"/*.log; do
+      [[ -s $log ]] || continue
+      e2e_log "--- last lines of $log"
+      tail -n 8 "$log" | cut -c1-400 >&2
+    done
+    e2e_log "kept test directory: $E2E_DIR"
+  else
+    rm -rf "$E2E_DIR"
+  fi
+  exit "$rc"
+}
+
+# Prints a TCP port on 127.0.0.1 that was free a moment ago.
+e2e_free_port() {
+  python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Prints a fresh random password (unique, so that finding it anywhere is meaningful).
+e2e_random_secret() { printf 'pw-%s' "$(openssl rand -hex 12)"; }
+
+# Makes a self-signed certificate for 127.0.0.1 (once per test):
+# $E2E_DIR/tls/server.{crt,key}, and $E2E_CERT_DIR holding ca.crt for skopeo --cert-dir.
+e2e_make_tls() {
+  E2E_CERT_DIR=$E2E_DIR/tls/certs
+  [[ -f $E2E_CERT_DIR/ca.crt ]] && return 0
+  mkdir -p "$E2E_CERT_DIR"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 2 \
+    -subj "/CN=darcy-e2e registry" -addext "subjectAltName=IP:127.0.0.1" \
+    -keyout "$E2E_DIR/tls/server.key" -out "$E2E_DIR/tls/server.crt" 2>/dev/null
+  cp "$E2E_DIR/tls/server.crt" "$E2E_CERT_DIR/ca.crt"
+}
+
+# e2e_start_registry VAR NAME [USER]
+# Starts docker-registry (TLS) named NAME and stores its "127.0.0.1:PORT" in VAR. With
+# USER, it requires htpasswd (bcrypt) auth; the password is read from stdin.
+# Waits until /v2/ answers (401 with auth, 200 without).
+e2e_start_registry() {
+  local var=$1 name=$2 user=${3:-}
+  local dir=$E2E_DIR/registry-$name port auth= expect=200 pass
+  e2e_make_tls
+  mkdir -p "$dir/storage"
+  if [[ -n $user ]]; then
+    IFS= read -r pass || [[ -n $pass ]] || e2e_fail "e2e_start_registry: no password on stdin"
+    # htpasswd -i reads the password from stdin: it never appears on a command line.
+    htpasswd -iBc "$dir/htpasswd" "$user" <<<"$pass" 2>/dev/null ||
+      e2e_fail "htpasswd could not write $dir/htpasswd"
+    auth="auth:
+  htpasswd:
+    realm: darcy-e2e
+    path: $dir/htpasswd"
+    expect=401
+  fi
+  port=$(e2e_free_port)
+  cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: $(openssl rand -hex 16)
+  tls:
+    certificate: $E2E_DIR/tls/server.crt
+    key: $E2E_DIR/tls/server.key
+$auth
+EOF
+  docker-registry serve "$dir/config.yml" >"$E2E_DIR/registry-$name.log" 2>&1 &
+  local pid=$!
+  e2e_track_pid "$pid"
+  local code= i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || e2e_fail "registry $name exited at start (see registry-$name.log)"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$E2E_CERT_DIR/ca.crt" \
+      "https://127.0.0.1:$port/v2/" 2>/dev/null) || true
+    [[ $code == "$expect" ]] && break
+    sleep 0.1
+  done
+  [[ $code == "$expect" ]] || e2e_fail "registry $name on port $port answered '$code', expected $expect"
+  printf -v "$var" '%s' "127.0.0.1:$port"
+}
+
+e2e_sha256() { sha256sum "$1" | cut -d' ' -f1; }
+e2e_size() { stat -c %s "$1"; }
+
+# e2e_make_oci_image DIR TAG
+# Writes an OCI image layout into DIR by hand: one gzip layer holding /hello.txt, an
+# image config, a manifest and index.json naming it TAG. No daemon, no network.
+e2e_make_oci_image() {
+  local dir=$1 tag=$2 work
+  work=$(mktemp -d "$E2E_DIR/oci-build.XXXXXX")
+  mkdir -p "$dir/blobs/sha256" "$work/rootfs"
+  printf 'hello from darcy e2e\n' >"$work/rootfs/hello.txt"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -C "$work/rootfs" -cf "$work/layer.tar" hello.txt
+  gzip -n -c "$work/layer.tar" >"$work/layer.tar.gz"
+  local diff_id layer_digest layer_size
+  diff_id=$(e2e_sha256 "$work/layer.tar")
+  layer_digest=$(e2e_sha256 "$work/layer.tar.gz")
+  layer_size=$(e2e_size "$work/layer.tar.gz")
+  cp "$work/layer.tar.gz" "$dir/blobs/sha256/$layer_digest"
+
+  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/hello.txt"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"darcy e2e fixture"}]}' \
+    "$diff_id" >"$work/config.json"
+  local config_digest config_size
+  config_digest=$(e2e_sha256 "$work/config.json")
+  config_size=$(e2e_size "$work/config.json")
+  cp "$work/config.json" "$dir/blobs/sha256/$config_digest"
+
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+    "$config_digest" "$config_size" "$layer_digest" "$layer_size" >"$work/manifest.json"
+  local manifest_digest manifest_size
+  manifest_digest=$(e2e_sha256 "$work/manifest.json")
+  manifest_size=$(e2e_size "$work/manifest.json")
+  cp "$work/manifest.json" "$dir/blobs/sha256/$manifest_digest"
+
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$manifest_digest" "$manifest_size" "$tag" >"$dir/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  rm -rf "$work"
+}
+
+# e2e_push_image OCI_DIR TAG HOST/REPO:TAG USER
+# Pushes the OCI layout to a registry with skopeo. The password is read from stdin and
+# handed to skopeo in an auth file of its own, not on the command line.
+e2e_push_image() {
+  local oci=$1 tag=$2 dest=$3 user=$4 pass authfile
+  IFS= read -r pass || [[ -n $pass ]] || e2e_fail "e2e_push_image: no password on stdin"
+  authfile=$(mktemp "$E2E_DIR/push-auth.XXXXXX.json")
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${dest%%/*}" \
+    "$(printf '%s:%s' "$user" "$pass" | base64 -w0)" >"$authfile"
+  skopeo copy --quiet --dest-authfile "$authfile" --dest-cert-dir "$E2E_CERT_DIR" \
+    --format v2s2 "oci:$oci:$tag" "docker://$dest" >>"$E2E_DIR/push.log" 2>&1 ||
+    e2e_fail "skopeo could not push $dest (see push.log)"
+  rm -f "$authfile"
+}
+
+# e2e_use_helper BINARY
+# Puts docker-credential-darcy (a symlink to BINARY) first on PATH and gives it a
+# configuration of its own: an empty config file (so nothing from /etc applies) and a
+# vault directory under $E2E_DIR that the helper creates on first use.
+e2e_use_helper() {
+  local binary=$1
+  [[ -x $binary ]] || e2e_fail "helper binary not executable: $binary"
+  [[ $binary == /* ]] || binary=$PWD/$binary
+  E2E_BIN_DIR=$E2E_DIR/bin
+  mkdir -p "$E2E_BIN_DIR"
+  ln -sf "$binary" "$E2E_BIN_DIR/docker-credential-darcy"
+  export PATH=$E2E_BIN_DIR:$PATH
+  export DARCY_CONFIG=$E2E_DIR/helper.conf
+  export DARCY_VAULT_DIR=$E2E_DIR/vault
+  : >"$DARCY_CONFIG"
+}
+
+# e2e_docker_config HOST...
+# Writes $E2E_DIR/docker/config.json routing each HOST to the darcy helper and exports
+# DOCKER_CONFIG (read by the docker CLI and by skopeo).
+e2e_docker_config() {
+  export DOCKER_CONFIG=$E2E_DIR/docker
+  mkdir -p "$DOCKER_CONFIG"
+  local host sep= entries=
+  for host in "$@"; do
+    entries+="$sep\"$host\":\"darcy\""
+    sep=,
+  done
+  printf '{"credHelpers":{%s}}\n' "$entries" >"$DOCKER_CONFIG/config.json"
+}
+
+# e2e_run [--stdin TEXT] CMD...
+# Runs CMD with TEXT (exactly, no newline added) or nothing on stdin. Sets E2E_RC,
+# E2E_OUT (stdout) and E2E_ERR (stderr). Never fails by itself.
+e2e_run() {
+  local input= has_input=0
+  if [[ ${1:-} == --stdin ]]; then
+    input=$2 has_input=1
+    shift 2
+  fi
+  E2E_CMD="$*"
+  set +e
+  if ((has_input)); then
+    "$@" < <(printf '%s' "$input") >"$E2E_DIR/.stdout" 2>"$E2E_DIR/.stderr"
+  else
+    "$@" </dev/null >"$E2E_DIR/.stdout" 2>"$E2E_DIR/.stderr"
+  fi
+  E2E_RC=$?
+  set -e
+  E2E_OUT=$(cat "$E2E_DIR/.stdout")
+  E2E_ERR=$(cat "$E2E_DIR/.stderr")
+}
+
+e2e_show_run() {
+  e2e_log "  command: $E2E_CMD"
+  e2e_log "  exit status: $E2E_RC"
+  e2e_log "  stdout: $E2E_OUT"
+  e2e_log "  stderr: $E2E_ERR"
+}
+
+# e2e_ok [--stdin TEXT] CMD...: runs CMD and requires exit status 0.
+e2e_ok() {
+  e2e_run "$@"
+  if ((E2E_RC != 0)); then
+    e2e_show_run
+    e2e_fail "expected success: $E2E_CMD"
+  fi
+}
+
+# e2e_fails [--stdin TEXT] CMD...: runs CMD and requires a non-zero exit status.
+e2e_fails() {
+  e2e_run "$@"
+  if ((E2E_RC == 0)); then
+    e2e_show_run
+    e2e_fail "expected failure: $E2E_CMD"
+  fi
+}
+
+# e2e_assert_contains TEXT NEEDLE WHAT
+e2e_assert_contains() {
+  if [[ $1 != *"$2"* ]]; then
+    e2e_log "  $3: $1"
+    e2e_fail "$3 does not contain '$2'"
+  fi
+}
+
+# e2e_assert_not_contains TEXT NEEDLE WHAT (NEEDLE is not printed: it may be a secret)
+e2e_assert_not_contains() {
+  if [[ $1 == *"$2"* ]]; then
+    e2e_fail "$3 contains what it must not"
+  fi
+}
+
+# e2e_assert_file_lacks FILE SECRET: FILE exists and the secret is not in it, neither
+# plain nor base64-encoded on its own or as "user:secret" (how Docker writes auths).
+e2e_assert_file_lacks() {
+  local file=$1 secret=$2
+  [[ -f $file ]] || e2e_fail "missing file $file"
+  grep -qF -- "$secret" "$file" && e2e_fail "$file holds the password in plain text"
+  grep -qF -- "$(printf '%s' "$secret" | base64 -w0)" "$file" &&
+    e2e_fail "$file holds the password base64-encoded"
+  return 0
+}
+
+# e2e_json_field JSON KEY: prints the string value of KEY in the JSON object (fails when
+# JSON is not an object or KEY is missing). JSON travels on stdin, not on argv.
+e2e_json_field() {
+  python3 -c 'import json, sys
+obj = json.loads(sys.stdin.read())
+if not isinstance(obj, dict) or sys.argv[1] not in obj:
+    sys.exit("no key %r in %r" % (sys.argv[1], obj))
+print(obj[sys.argv[1]])' "$2" < <(printf '%s' "$1")
+}
+
+# e2e_json_keys JSON: prints the keys of a JSON object, one a line, sorted.
+e2e_json_keys() {
+  python3 -c 'import json, sys
+obj = json.loads(sys.stdin.read())
+if not isinstance(obj, dict):
+    sys.exit("not a JSON object: %r" % (obj,))
+for k in sorted(obj):
+    print(k)' < <(printf '%s' "$1")
+}
+
+# e2e_helper_store HOST USER: stores the password read from stdin for HOST through the
+# helper's `store` action (JSON on stdin, as clients send it).
+e2e_helper_store() {
+  local host=$1 user=$2 pass
+  IFS= read -r pass || [[ -n $pass ]] || e2e_fail "e2e_helper_store: no password on stdin"
+  e2e_ok --stdin "$(printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$host" "$user" "$pass")"$'\n' \
+    docker-credential-darcy store
+}
+
+# e2e_expect_helper_not_found HOST: `get HOST` exits 1 with exactly the not-found text.
+e2e_expect_helper_not_found() {
+  e2e_fails --stdin "$1" docker-credential-darcy get
+  if [[ $E2E_OUT != "$E2E_NOT_FOUND" ]]; then
+    e2e_show_run
+    e2e_fail "get $1: expected exactly '$E2E_NOT_FOUND' on stdout"
+  fi
+}
+
+# e2e_expect_helper_get HOST USER SECRET: `get HOST` answers USER and SECRET.
+e2e_expect_helper_get() {
+  local host=$1 user=$2 secret=$3 got
+  e2e_ok --stdin "$host" docker-credential-darcy get
+  got=$(e2e_json_field "$E2E_OUT" Username) || e2e_fail "get $host: answer is not credentials JSON"
+  [[ $got == "$user" ]] || e2e_fail "get $host: Username is '$got', expected '$user'"
+  got=$(e2e_json_field "$E2E_OUT" Secret) || e2e_fail "get $host: answer has no Secret"
+  [[ $got == "$secret" ]] || e2e_fail "get $host: Secret is not the one stored"
+  got=$(e2e_json_field "$E2E_OUT" ServerURL) || e2e_fail "get $host: answer has no ServerURL"
+  [[ $got == "$host" ]] || e2e_fail "get $host: ServerURL is '$got'"
+}
+
+# e2e_registry_mark NAME: prints a mark (line count) of registry NAME's log.
+e2e_registry_mark() { wc -l <"$E2E_DIR/registry-$1.log"; }
+
+# e2e_expect_registry_rejected NAME MARK USER: since MARK, registry NAME rejected a
+# password for USER (the client sent the credentials the helper returned, and they were
+# wrong). Clients word this differently; the registry's log is exact.
+e2e_expect_registry_rejected() {
+  local name=$1 mark=$2 user=$3 needle
+  # The registry's logfmt line quotes the user name as \"alice\".
+  needle=$(printf 'error authenticating user \\"%s\\": authentication failure' "$user")
+  tail -n +"$((mark + 1))" "$E2E_DIR/registry-$name.log" | grep -F -- "$needle" >/dev/null ||
+    e2e_fail "registry $name did not see a wrong password for $user"
+}
+
+# e2e_expect_auth_error TEXT WHAT: TEXT reads like a registry refusing credentials.
+e2e_expect_auth_error() {
+  if ! grep -qiE 'unauthorized|authentication required|401|no basic auth credentials' <<<"$1"; then
+    e2e_log "  $2: $1"
+    e2e_fail "$2 does not report an authentication error"
+  fi
+}
