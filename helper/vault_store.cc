@@ -1,0 +1,137 @@
+#include "helper/vault_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include "helper/server_key.h"
+
+namespace darcy::helper {
+
+using vault::Entry;
+using vault::Source;
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+Result<vault::Vault> VaultStore::open_existing() {
+  auto v = vault::Vault::open(fs_, clock_, options_.vault_dir);
+  if (!v && v.error().is_not_found()) {
+    return Error::NotFound("no vault at " + options_.vault_dir);
+  }
+  return v;
+}
+
+Status VaultStore::add(const Credentials& creds) {
+  if (!options_.allow_store) {
+    return Error::Config(
+        "storing credentials is disabled on this node (allow-store = false); credentials come "
+        "from the controller");
+  }
+  const std::string url(trim(creds.server_url));
+  auto key = server_key(url);
+  if (!key) return std::move(key).error();
+  auto v = vault::Vault::init(fs_, clock_, options_.vault_dir);
+  if (!v) return std::move(v).error();
+  Entry entry;
+  entry.id = 0;
+  entry.url = url;
+  entry.key = *key;
+  entry.username = creds.username;
+  entry.source = Source::kLocal;
+  entry.fetched_at = clock_.now();
+  entry.sealed = vault::seal_credential(v->public_key(), 0, url, creds.username, view(creds.secret));
+  return v->update([&](vault::Index& index) -> Status {
+    if (Entry* existing = index.find_key(Source::kLocal, entry.key)) {
+      *existing = entry;
+    } else {
+      index.entries.push_back(entry);
+    }
+    return Ok();
+  });
+}
+
+Status VaultStore::erase(std::string_view server_url) {
+  auto key = server_key(trim(server_url));
+  if (!key) return std::move(key).error();
+  auto v = open_existing();
+  if (!v) return std::move(v).error();
+  bool found = false;
+  DARCY_TRY(v->update([&](vault::Index& index) -> Status {
+    auto& entries = index.entries;
+    const auto local = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) {
+      return e.source == Source::kLocal && e.key == *key;
+    });
+    if (local != entries.end()) {
+      entries.erase(local);
+      found = true;
+      return Ok();
+    }
+    // A controller entry stays listed (the controller is the source of
+    // truth); only its cached secret goes, so the next get fetches it again.
+    for (Entry& e : entries) {
+      if (e.source == Source::kController && e.key == *key && !e.sealed.empty()) {
+        e.sealed.clear();
+        e.fetched_at = 0;
+        found = true;
+      }
+    }
+    return Ok();
+  }));
+  if (!found) return Error::NotFound("nothing is stored for " + *key);
+  return Ok();
+}
+
+Result<Credentials> VaultStore::get(std::string_view server_url) {
+  const std::string_view url = trim(server_url);
+  auto key = server_key(url);
+  if (!key) return std::move(key).error();
+  auto v = open_existing();
+  if (!v) return std::move(v).error();
+  auto index = v->load();
+  if (!index) return std::move(index).error();
+  const Entry* entry = match_entry(*index, *key, options_.pins);
+  if (entry == nullptr || !has_credentials(*entry)) {
+    return Error::NotFound("no registry entry for " + *key);
+  }
+  if (entry->sealed.empty()) {
+    return Error::Unavailable("the credentials of registry " + std::to_string(entry->id) + " (" +
+                              entry->url + ") are not cached on this node and no controller "
+                              "is configured to fetch them");
+  }
+  auto cred = v->unseal(*entry);
+  if (!cred) return std::move(cred).error();
+  Credentials out;
+  out.server_url = std::string(url);
+  out.username = cred->username;
+  out.secret = std::move(cred->secret);
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list() {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto v = open_existing();
+  if (!v) {
+    if (v.error().is_not_found()) return out;
+    return std::move(v).error();
+  }
+  auto index = v->load();
+  if (!index) return std::move(index).error();
+  std::set<std::string_view> seen;
+  for (const Entry& e : index->entries) {
+    if (!seen.insert(e.key).second) continue;
+    const Entry* answer = match_entry(*index, e.key, options_.pins);
+    if (answer == nullptr || !has_credentials(*answer)) continue;
+    out.emplace_back(list_server_url(answer->key), answer->username);
+  }
+  return out;
+}
+
+}  // namespace darcy::helper
