@@ -73,4 +73,17 @@ e2e_expect_helper_not_found "$open_registry"
 e2e_ok docker manifest inspect --insecure "$open_registry/demo/hello:v1"
 e2e_assert_contains "$E2E_OUT" "$layer_digest" "anonymous manifest"
 
+e2e_step "with \"credsStore\": \"darcy\", docker login, manifest inspect and logout go through the helper"
+printf '{"credsStore":"darcy"}\n' >"$DOCKER_CONFIG/config.json"
+e2e_ok --stdin "$pass" docker login -u "$user" --password-stdin "https://$registry/v2/"
+e2e_ok docker-credential-darcy list
+[[ $(e2e_json_keys "$E2E_OUT") == "$registry" ]] ||
+  e2e_fail "after docker login https://$registry/v2/, list should hold exactly $registry: $E2E_OUT"
+e2e_assert_file_lacks "$DOCKER_CONFIG/config.json" "$pass"
+e2e_ok docker manifest inspect --insecure "$registry/demo/hello:v1"
+e2e_assert_contains "$E2E_OUT" "$layer_digest" "manifest with credsStore"
+e2e_ok docker logout "$registry"
+e2e_ok docker-credential-darcy list
+[[ -z $(e2e_json_keys "$E2E_OUT") ]] || e2e_fail "list after docker logout is not {}: $E2E_OUT"
+
 e2e_step "docker CLI end-to-end: all checks passed"

@@ -62,4 +62,14 @@ layers=$(python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)["Laye
 content=$(tar -xzOf "$E2E_DIR/pulled/blobs/sha256/${layers#sha256:}" hello.txt)
 [[ $content == "hello from darcy e2e" ]] || e2e_fail "pulled layer holds '$content'"
 
+e2e_step "a vault others can read is refused, and skopeo stops with the helper's message"
+chmod 0755 "$DARCY_VAULT_DIR"
+e2e_fails --stdin "$registry" docker-credential-darcy get
+[[ $E2E_OUT != "$E2E_NOT_FOUND" ]] || e2e_fail "get with an open vault answered not-found"
+e2e_assert_contains "$E2E_OUT" "$DARCY_VAULT_DIR" "get with an open vault"
+e2e_fails skopeo inspect "${tls[@]}" "$image"
+e2e_assert_contains "$E2E_ERR" "$DARCY_VAULT_DIR" "skopeo inspect with an open vault"
+chmod 0700 "$DARCY_VAULT_DIR"
+e2e_ok skopeo inspect "${tls[@]}" "$image"
+
 e2e_step "skopeo end-to-end: all checks passed"
