@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -171,6 +172,58 @@ func main() {
 		failf("List after erasing everything: %v", err)
 	} else if len(listed) != 0 {
 		failf("List after erasing everything: %v, want {}", listed)
+	}
+
+	step("Concurrent Stores of distinct hosts all land; concurrent Erases remove them all")
+	const writers = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*writers)
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := &credentials.Credentials{
+				ServerURL: fmt.Sprintf("parallel-%02d.darcy-e2e.example", i),
+				Username:  fmt.Sprintf("user%02d", i),
+				Secret:    fmt.Sprintf("secret-%02d", i),
+			}
+			if err := client.Store(program, c); err != nil {
+				errs <- fmt.Errorf("concurrent Store(%q): %v", c.ServerURL, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if listed, err := client.List(program); err != nil {
+		failf("List after concurrent Stores: %v", err)
+	} else if len(listed) != writers {
+		failf("List after %d concurrent Stores holds %d entries: %v", writers, len(listed), listed)
+	}
+	for i := 0; i < writers; i++ {
+		expectGet(program, &credentials.Credentials{
+			ServerURL: fmt.Sprintf("parallel-%02d.darcy-e2e.example", i),
+			Username:  fmt.Sprintf("user%02d", i),
+			Secret:    fmt.Sprintf("secret-%02d", i),
+		})
+	}
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			url := fmt.Sprintf("parallel-%02d.darcy-e2e.example", i)
+			if err := client.Erase(program, url); err != nil {
+				errs <- fmt.Errorf("concurrent Erase(%q): %v", url, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		failf("%v", err)
+	}
+	if listed, err := client.List(program); err != nil {
+		failf("List after concurrent Erases: %v", err)
+	} else if len(listed) != 0 {
+		failf("List after concurrent Erases: %v, want {}", listed)
 	}
 
 	if failures > 0 {
