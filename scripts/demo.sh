@@ -31,6 +31,7 @@ if ! { cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDARCY_BUILD_TES
 fi
 helper=$build/helper/docker-credential-darcy
 
+# shellcheck source=../tests/e2e/lib.sh
 source "$repo/tests/e2e/lib.sh"
 e2e_require_tools docker docker-registry skopeo htpasswd openssl curl python3
 e2e_begin demo
@@ -39,6 +40,7 @@ e2e_use_helper "$helper"
 
 user=demo
 pass=$(e2e_random_secret)
+registry=
 e2e_start_registry registry private "$user" <<<"$pass"
 say "registry with password auth listening at https://$registry (self-signed TLS, 127.0.0.1 only)"
 e2e_make_oci_image "$E2E_DIR/image" v1

@@ -11,8 +11,8 @@
 #
 # Secrets never reach a command line: passwords travel on stdin or in files of $E2E_DIR.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-E2E_REPO_ROOT=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 # The exact error text clients recognise (PROTOCOL.md).
 E2E_NOT_FOUND='credentials not found in native keychain'
@@ -73,15 +73,15 @@ e2e_finish() {
     wait "$pid" 2>/dev/null || true
   done
   [[ -n $E2E_DIR ]] || exit "$rc"
-  if ((rc == 0 && ! E2E_KEEP_ON_SUCCESS)); then
-    rm -rf "$E2E_DIR"
-  elif ((rc != 0 && rc != 77)); then
+  if ((rc != 0 && rc != 77)); then
     for log in "$E2E_DIR"/*.log; do
       [[ -s $log ]] || continue
       e2e_log "--- last lines of $log"
       tail -n 8 "$log" | cut -c1-400 >&2
     done
     e2e_log "kept test directory: $E2E_DIR"
+  elif ((E2E_KEEP_ON_SUCCESS)); then
+    e2e_log "kept directory: $E2E_DIR"
   else
     rm -rf "$E2E_DIR"
   fi
@@ -117,7 +117,7 @@ e2e_make_tls() {
 # Waits until /v2/ answers (401 with auth, 200 without).
 e2e_start_registry() {
   local var=$1 name=$2 user=${3:-}
-  local dir=$E2E_DIR/registry-$name port auth= expect=200 pass
+  local dir=$E2E_DIR/registry-$name port auth='' expect=200 pass
   e2e_make_tls
   mkdir -p "$dir/storage"
   if [[ -n $user ]]; then
@@ -154,7 +154,7 @@ EOF
   docker-registry serve "$dir/config.yml" >"$E2E_DIR/registry-$name.log" 2>&1 &
   local pid=$!
   e2e_track_pid "$pid"
-  local code= i
+  local code='' i
   for ((i = 0; i < 100; i++)); do
     kill -0 "$pid" 2>/dev/null || e2e_fail "registry $name exited at start (see registry-$name.log)"
     code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$E2E_CERT_DIR/ca.crt" \
@@ -244,7 +244,7 @@ e2e_use_helper() {
 e2e_docker_config() {
   export DOCKER_CONFIG=$E2E_DIR/docker
   mkdir -p "$DOCKER_CONFIG"
-  local host sep= entries=
+  local host sep='' entries=''
   for host in "$@"; do
     entries+="$sep\"$host\":\"darcy\""
     sep=,
@@ -256,7 +256,7 @@ e2e_docker_config() {
 # Runs CMD with TEXT (exactly, no newline added) or nothing on stdin. Sets E2E_RC,
 # E2E_OUT (stdout) and E2E_ERR (stderr). Never fails by itself.
 e2e_run() {
-  local input= has_input=0
+  local input='' has_input=0
   if [[ ${1:-} == --stdin ]]; then
     input=$2 has_input=1
     shift 2

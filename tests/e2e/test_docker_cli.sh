@@ -5,6 +5,7 @@
 #
 # Usage: test_docker_cli.sh PATH_TO_docker-credential-darcy
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require_tools docker docker-registry skopeo htpasswd openssl curl python3
@@ -13,7 +14,9 @@ e2e_use_helper "$1"
 
 user=alice
 pass=$(e2e_random_secret)
+registry=
 e2e_start_registry registry private "$user" <<<"$pass"
+open_registry=
 e2e_start_registry open_registry open
 e2e_make_oci_image "$E2E_DIR/image" v1
 e2e_push_image "$E2E_DIR/image" v1 "$registry/demo/hello:v1" "$user" <<<"$pass"

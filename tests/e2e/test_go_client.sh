@@ -5,6 +5,7 @@
 #
 # Usage: test_go_client.sh PATH_TO_docker-credential-darcy
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require_tools go

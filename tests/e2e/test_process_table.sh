@@ -9,6 +9,7 @@
 #
 # Usage: test_process_table.sh PATH_TO_docker-credential-darcy
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require_tools docker skopeo docker-registry htpasswd openssl curl python3
@@ -17,6 +18,7 @@ e2e_use_helper "$1"
 
 user=erin
 pass=$(e2e_random_secret)
+registry=
 e2e_start_registry registry private "$user" <<<"$pass"
 e2e_make_oci_image "$E2E_DIR/image" v1
 e2e_push_image "$E2E_DIR/image" v1 "$registry/demo/hello:v1" "$user" <<<"$pass"

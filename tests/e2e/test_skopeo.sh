@@ -5,6 +5,7 @@
 #
 # Usage: test_skopeo.sh PATH_TO_docker-credential-darcy
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require_tools skopeo docker-registry htpasswd openssl curl python3
@@ -13,6 +14,7 @@ e2e_use_helper "$1"
 
 user=bob
 pass=$(e2e_random_secret)
+registry=
 e2e_start_registry registry private "$user" <<<"$pass"
 e2e_make_oci_image "$E2E_DIR/image" v1
 e2e_push_image "$E2E_DIR/image" v1 "$registry/demo/hello:v1" "$user" <<<"$pass"
