@@ -1,0 +1,129 @@
+#include "helper/fetch/fetch_command.h"
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+#include <ostream>
+
+#include "helper/fetch/controller_client.h"
+#include "helper/fetch/curl_http_client.h"
+#include "helper/fetch/registry_sync.h"
+#include "vault/vault.h"
+
+namespace darcy::fetch {
+namespace {
+
+constexpr std::string_view kUsage =
+    "Usage: darcy-fetch <sync | registry ID | enroll>\n"
+    "\n"
+    "Talks to the Darcy controller and writes sealed entries into the vault.\n"
+    "  sync          refresh every registry now (uses the stored ETag)\n"
+    "  registry ID   refresh one registry by its ID; a deleted one is dropped\n"
+    "  enroll        upload this node's public key (node.pub)\n"
+    "Settings come from the helper's configuration (controller-url, token-file,\n"
+    "ca-file, pin-sha256, insecure-http, connect-timeout, timeout, vault-dir).\n";
+
+int fail(std::ostream& err, const Error& e) {
+  std::string line = e.message();
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  err << "darcy-fetch: " << line << "\n";
+  return 1;
+}
+
+bool parse_id(const std::string& text, std::int64_t& id) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  return ec == std::errc() && end == text.data() + text.size() && id > 0;
+}
+
+}  // namespace
+
+Result<SecureString> read_token(vault::FileSystem& fs, const std::string& path) {
+  auto info = fs.stat(path);
+  if (!info) return std::move(info).error();
+  if (!info->exists) {
+    return Error::Config("token-file " + path + " does not exist. Fix: write the agent token "
+                         "there (mode 0600), or set token-file");
+  }
+  DARCY_TRY(vault::check_private_file(path, *info));
+  auto text = fs.read_secret_file(path, kMaxTokenBytes);
+  if (!text) return std::move(text).error();
+  std::string_view t = view(*text);
+  const auto first = t.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return Error::Config("token-file " + path + " is empty");
+  t = t.substr(first, t.find_last_not_of(" \t\r\n") - first + 1);
+  for (char c : t) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Error::Config("token-file " + path + " holds a control character inside the token");
+    }
+  }
+  return SecureString(t.data(), t.size());
+}
+
+int run_fetch(const std::vector<std::string>& args, const helper::Environment& env,
+              vault::FileSystem& fs, const vault::Clock& clock, HttpClient* http,
+              std::ostream& out, std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
+    out << kUsage;
+    return 0;
+  }
+  if (args.size() == 1 && (args[0] == "-v" || args[0] == "--version")) {
+    out << "darcy-fetch " DARCY_VERSION "\n";
+    return 0;
+  }
+  std::int64_t id = 0;
+  const bool ok_args = (args.size() == 1 && (args[0] == "sync" || args[0] == "enroll")) ||
+                       (args.size() == 2 && args[0] == "registry" && parse_id(args[1], id));
+  if (!ok_args) {
+    err << kUsage;
+    return 2;
+  }
+
+  auto config = helper::load_config(env);
+  if (!config) return fail(err, config.error());
+  if (config->controller_url.empty()) {
+    return fail(err, Error::Config("no controller-url is configured"));
+  }
+  if (config->token_file.empty()) return fail(err, Error::Config("no token-file is configured"));
+  auto v = vault::Vault::open(fs, clock, config->vault_dir);
+  if (!v) return fail(err, v.error());
+
+  std::unique_ptr<CurlHttpClient> curl;
+  if (http == nullptr) {
+    auto token = read_token(fs, config->token_file);
+    if (!token) return fail(err, token.error());
+    CurlOptions options;
+    options.base_url = config->controller_url;
+    options.ca_file = config->ca_file;
+    options.pin_sha256 = config->pin_sha256;
+    options.allow_http = config->insecure_http;
+    options.connect_timeout = config->connect_timeout;
+    options.timeout = config->timeout;
+    options.max_body_bytes = kMaxResponseBytes;
+    curl = std::make_unique<CurlHttpClient>(std::move(options), std::move(token).value());
+    http = curl.get();
+  }
+  ControllerClient client(*http);
+
+  if (args[0] == "enroll") {
+    if (auto s = client.put_node_key(v->public_key()); !s) return fail(err, s.error());
+    out << "enrolled: the controller now seals credentials to "
+        << vault::public_key_base64(v->public_key()) << "\n";
+    return 0;
+  }
+  RegistrySync sync(*v, client);
+  auto report = args[0] == "sync" ? sync.sync_all() : sync.sync_one(id);
+  if (!report) return fail(err, report.error());
+  if (args[0] == "sync") {
+    if (report->not_modified) {
+      out << "registries unchanged (" << report->registries << " registries)\n";
+    } else {
+      out << "synced " << report->registries << " registries (" << report->changed
+          << " changed)\n";
+    }
+  } else {
+    out << "registry " << id << (report->registries == 0 ? " removed" : " refreshed") << "\n";
+  }
+  return 0;
+}
+
+}  // namespace darcy::fetch
