@@ -4,11 +4,13 @@
 
 #include <array>
 #include <climits>
+#include <memory>
 #include <iostream>
 #include <string_view>
 
 #include "helper/command.h"
 #include "helper/config.h"
+#include "helper/fetcher.h"
 #include "helper/protocol.h"
 #include "helper/server_key.h"
 #include "helper/vault_store.h"
@@ -20,6 +22,8 @@ namespace {
 
 constexpr std::array kCommands = {
     Command{"init", "create the vault and node key (idempotent); print the public key", run_init},
+    Command{"enroll", "upload the node public key to the controller", run_enroll},
+    Command{"sync", "fetch every registry's credentials from the controller now", run_sync},
 };
 
 // Pins from the configuration, their hosts normalised to server keys.
@@ -48,21 +52,43 @@ class UnavailableStore : public CredentialStore {
   Error error_;
 };
 
-Result<VaultStoreOptions> store_options(const Environment& env) {
-  auto config = load_config(env);
-  if (!config) return std::move(config).error();
-  auto pins = key_pins(*config);
-  if (!pins) return std::move(pins).error();
-  return VaultStoreOptions{config->vault_dir, config->allow_store, std::move(pins).value()};
-}
+// Stands in for darcy-fetch when it cannot be found: every fetch fails with why.
+class MissingFetcher : public Fetcher {
+ public:
+  explicit MissingFetcher(Error error) : error_(std::move(error)) {}
+  Status fetch_registry(std::int64_t) override { return error_; }
+  Status sync() override { return error_; }
+
+ private:
+  Error error_;
+};
 
 int run_protocol(CommandContext& ctx) {
-  auto options = store_options(ctx.env);
-  if (!options) {
-    UnavailableStore store(std::move(options).error());
+  auto config = load_config(ctx.env);
+  Result<std::vector<KeyPin>> pins = std::vector<KeyPin>{};
+  if (config) pins = key_pins(*config);
+  if (!config || !pins) {
+    UnavailableStore store(config ? pins.error() : config.error());
     return serve(ctx.args, ctx.in, ctx.out, store);
   }
-  VaultStore store(ctx.fs, ctx.clock, std::move(options).value());
+  std::unique_ptr<Fetcher> fetcher;
+  if (!config->controller_url.empty()) {
+    auto path = ProcessFetcher::locate(ctx.self_path);
+    if (path) {
+      fetcher = std::make_unique<ProcessFetcher>(*path);
+    } else {
+      fetcher = std::make_unique<MissingFetcher>(path.error());
+    }
+  }
+  VaultStoreOptions options;
+  options.vault_dir = config->vault_dir;
+  options.allow_store = config->allow_store;
+  options.pins = std::move(pins).value();
+  options.ttl = config->ttl;
+  options.grace = config->grace;
+  options.fetcher = fetcher.get();
+  options.warnings = &ctx.err;
+  VaultStore store(ctx.fs, ctx.clock, std::move(options));
   return serve(ctx.args, ctx.in, ctx.out, store);
 }
 

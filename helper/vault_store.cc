@@ -1,6 +1,7 @@
 #include "helper/vault_store.h"
 
 #include <algorithm>
+#include <ostream>
 #include <set>
 
 #include "helper/server_key.h"
@@ -89,30 +90,123 @@ Status VaultStore::erase(std::string_view server_url) {
   return Ok();
 }
 
+bool VaultStore::is_fresh(const Entry& entry) const {
+  if (entry.source == Source::kLocal) return true;
+  return !entry.sealed.empty() && clock_.now() - entry.fetched_at < options_.ttl;
+}
+
+void VaultStore::warn(const std::string& message) const {
+  if (options_.warnings != nullptr) *options_.warnings << "docker-credential-darcy: " << message << "\n";
+}
+
+Result<Credentials> VaultStore::answer(const vault::Vault& v, const Entry& entry,
+                                       std::string_view server_url) {
+  if (entry.sealed.empty()) {
+    return Error::Unavailable("the controller has no credentials for registry " +
+                              std::to_string(entry.id) + " (" + entry.url + ")");
+  }
+  auto cred = v.unseal(entry);
+  if (!cred) return std::move(cred).error();
+  Credentials out;
+  out.server_url = std::string(server_url);
+  out.username = cred->username;
+  out.secret = std::move(cred->secret);
+  return out;
+}
+
 Result<Credentials> VaultStore::get(std::string_view server_url) {
   const std::string_view url = trim(server_url);
   auto key = server_key(url);
   if (!key) return std::move(key).error();
   auto v = open_existing();
+  if (!v && v.error().is_not_found() && options_.fetcher != nullptr) {
+    // A node with a controller but no vault yet: create it, then fetch.
+    v = vault::Vault::init(fs_, clock_, options_.vault_dir);
+  }
   if (!v) return std::move(v).error();
   auto index = v->load();
   if (!index) return std::move(index).error();
   const Entry* entry = match_entry(*index, *key, options_.pins);
-  if (entry == nullptr || !has_credentials(*entry)) {
+  if (entry != nullptr && !has_credentials(*entry)) {
+    return Error::NotFound("registry " + std::to_string(entry->id) + " is public");
+  }
+  if (entry != nullptr && is_fresh(*entry)) return answer(*v, *entry, url);
+  if (options_.fetcher == nullptr) {
+    if (entry == nullptr) return Error::NotFound("no registry entry for " + *key);
+    if (entry->sealed.empty()) {
+      return Error::Unavailable("the credentials of registry " + std::to_string(entry->id) + " (" +
+                                entry->url + ") are not cached on this node and no controller "
+                                "is configured to fetch them");
+    }
+    return answer(*v, *entry, url);
+  }
+  if (entry == nullptr && clock_.now() - index->synced_at < options_.ttl) {
+    // The index is fresh and does not know this host: no network.
     return Error::NotFound("no registry entry for " + *key);
   }
-  if (entry->sealed.empty()) {
-    return Error::Unavailable("the credentials of registry " + std::to_string(entry->id) + " (" +
-                              entry->url + ") are not cached on this node and no controller "
-                              "is configured to fetch them");
+  return get_stale(*v, *key, url);
+}
+
+namespace {
+
+std::string age_text(std::int64_t seconds) {
+  if (seconds < 120) return std::to_string(seconds) + "s";
+  if (seconds < 2 * 3600) return std::to_string(seconds / 60) + "m";
+  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(seconds / 86400) + "d";
+}
+
+}  // namespace
+
+Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& key,
+                                          std::string_view url) {
+  // One fetch at a time per vault: who waits here finds the entry fresh after.
+  auto lock = fs_.lock_exclusive(v.path("fetch.lock"));
+  if (!lock) return std::move(lock).error();
+  auto index = v.load();
+  if (!index) return std::move(index).error();
+  const std::int64_t now = clock_.now();
+  const Entry* entry = match_entry(*index, key, options_.pins);
+  if (entry != nullptr && !has_credentials(*entry)) {
+    return Error::NotFound("registry " + std::to_string(entry->id) + " is public");
   }
-  auto cred = v->unseal(*entry);
-  if (!cred) return std::move(cred).error();
-  Credentials out;
-  out.server_url = std::string(url);
-  out.username = cred->username;
-  out.secret = std::move(cred->secret);
-  return out;
+  if (entry != nullptr && is_fresh(*entry)) return answer(v, *entry, url);
+  if (entry == nullptr && now - index->synced_at < options_.ttl) {
+    return Error::NotFound("no registry entry for " + key);
+  }
+
+  const Status fetched = entry != nullptr ? options_.fetcher->fetch_registry(entry->id)
+                                          : options_.fetcher->sync();
+  if (fetched) {
+    auto after = v.load();
+    if (!after) return std::move(after).error();
+    const Entry* now_entry = match_entry(*after, key, options_.pins);
+    if (now_entry == nullptr || !has_credentials(*now_entry)) {
+      return Error::NotFound("no registry entry for " + key);
+    }
+    return answer(v, *now_entry, url);
+  }
+
+  const std::string reason = fetched.error().message();
+  if (entry != nullptr && !entry->sealed.empty()) {
+    const std::int64_t age = now - entry->fetched_at;
+    if (age < options_.grace) {
+      warn("serving credentials for " + key + " cached " + age_text(age) +
+           " ago; controller unreachable: " + reason);
+      return answer(v, *entry, url);
+    }
+    return Error::Unavailable("cannot refresh the credentials for " + key + " (registry " +
+                              std::to_string(entry->id) + "): " + reason +
+                              "; the cached copy is " + age_text(age) +
+                              " old, past the grace period of " + age_text(options_.grace));
+  }
+  if (entry == nullptr && index->synced_at > 0 && now - index->synced_at < options_.grace) {
+    warn("registry list last synced " + age_text(now - index->synced_at) +
+         " ago; controller unreachable: " + reason);
+    return Error::NotFound("no registry entry for " + key);
+  }
+  return Error::Unavailable("cannot get the credentials for " + key +
+                            " from the controller, and none are cached: " + reason);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list() {

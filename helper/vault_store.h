@@ -10,15 +10,26 @@
 // entry, or drops the cached secret of a controller entry so the next get
 // fetches it again. list: every key get can answer, as Docker writes it.
 //
+// Freshness (DESIGN.md section 7): an entry stored by hand, or fetched less
+// than `ttl` ago, is answered from the vault with no network. Otherwise the
+// Fetcher refreshes that registry by ID (or the whole list, when the host is
+// unknown and the index is stale), under vault-dir/fetch.lock so that many
+// concurrent cold gets cause one fetch. If fetching fails, a cached entry
+// younger than `grace` is served with a warning; past grace, or with nothing
+// cached, the answer is an error that says why, never kNotFound.
+//
 // Thread safety: as Vault; one VaultStore per process is the normal use.
 #pragma once
 
+#include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "helper/credential_store.h"
+#include "helper/fetcher.h"
 #include "helper/registry_match.h"
 #include "vault/clock.h"
 #include "vault/file_system.h"
@@ -30,6 +41,10 @@ struct VaultStoreOptions {
   std::string vault_dir;
   bool allow_store = true;
   std::vector<KeyPin> pins;
+  std::int64_t ttl = 300;              // seconds an entry (or the index) counts as fresh
+  std::int64_t grace = 7 * 24 * 3600;  // seconds a stale entry may serve when fetching fails
+  Fetcher* fetcher = nullptr;          // null: no controller configured (a local-only store)
+  std::ostream* warnings = nullptr;    // where stale-serving warnings go (stderr); may be null
 };
 
 class VaultStore : public CredentialStore {
@@ -45,6 +60,14 @@ class VaultStore : public CredentialStore {
  private:
   // Opens the vault; kNotFound if it was never created.
   Result<vault::Vault> open_existing();
+  // The credentials of `entry`, answered for `server_url`.
+  Result<Credentials> answer(const vault::Vault& v, const vault::Entry& entry,
+                             std::string_view server_url);
+  // get() once the vault has nothing fresh for `key`: fetch, or fall back.
+  Result<Credentials> get_stale(vault::Vault& v, const std::string& key,
+                                std::string_view server_url);
+  bool is_fresh(const vault::Entry& entry) const;
+  void warn(const std::string& message) const;
 
   vault::FileSystem& fs_;
   const vault::Clock& clock_;

@@ -1,0 +1,67 @@
+// `docker-credential-darcy enroll` and `sync`: operator commands that hand the
+// network work to darcy-fetch, with its output shown to the operator.
+#include <ostream>
+
+#include "helper/command.h"
+#include "helper/fetcher.h"
+#include "vault/vault.h"
+
+namespace darcy::helper {
+namespace {
+
+int run_darcy_fetch(CommandContext& ctx, const std::vector<std::string>& args) {
+  auto path = ProcessFetcher::locate(ctx.self_path);
+  if (!path) {
+    ctx.err << "docker-credential-darcy: " << path.error().message() << "\n";
+    return 1;
+  }
+  const int rc = ProcessFetcher(*path).run_attached(args);
+  if (rc < 0) {
+    ctx.err << "docker-credential-darcy: cannot run " << *path << "\n";
+    return 1;
+  }
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_enroll(CommandContext& ctx) {
+  if (wants_help(ctx.args)) {
+    ctx.out << "Usage: docker-credential-darcy enroll\n\n"
+               "Creates the vault and node key if needed (as init), then uploads the node's\n"
+               "public key to the controller (PUT /api/v3/agent/node-key). From then on the\n"
+               "controller seals every registry password to this node.\n";
+    return 0;
+  }
+  if (ctx.args.size() != 1) {
+    ctx.err << "docker-credential-darcy enroll: takes no arguments\n";
+    return 1;
+  }
+  auto config = load_config_or_report(ctx);
+  if (!config) return 1;
+  auto v = vault::Vault::init(ctx.fs, ctx.clock, config->vault_dir);
+  if (!v) {
+    ctx.err << "docker-credential-darcy: " << v.error().message() << "\n";
+    return 1;
+  }
+  ctx.out.flush();
+  return run_darcy_fetch(ctx, {"enroll"});
+}
+
+int run_sync(CommandContext& ctx) {
+  if (wants_help(ctx.args)) {
+    ctx.out << "Usage: docker-credential-darcy sync\n\n"
+               "Fetches every registry's credentials from the controller now and seals them\n"
+               "into the vault (the stored ETag makes an unchanged list cheap). Meant for a\n"
+               "systemd timer, so that pulls rarely wait for the controller.\n";
+    return 0;
+  }
+  if (ctx.args.size() != 1) {
+    ctx.err << "docker-credential-darcy sync: takes no arguments\n";
+    return 1;
+  }
+  ctx.out.flush();
+  return run_darcy_fetch(ctx, {"sync"});
+}
+
+}  // namespace darcy::helper
