@@ -19,11 +19,16 @@ ApiError ApiError::internal(std::string message) {
 
 ApiError ApiError::for_status(int status, std::string message) {
   switch (status) {
-    case 400: return validation(std::move(message));
-    case 401: return authentication(std::move(message));
-    case 403: return {403, "ForbiddenError", std::move(message)};
-    case 404: return not_found(std::move(message));
-    default: break;
+    case 400:
+      return validation(std::move(message));
+    case 401:
+      return authentication(std::move(message));
+    case 403:
+      return {403, "ForbiddenError", std::move(message)};
+    case 404:
+      return not_found(std::move(message));
+    default:
+      break;
   }
   return {status, status >= 500 ? "InternalServerError" : "HttpError", std::move(message)};
 }

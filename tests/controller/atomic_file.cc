@@ -25,8 +25,8 @@ std::string directory_of(const std::string& path) {
 }
 }  // namespace
 
-std::optional<std::string> write_file_atomically(const std::string& path,
-                                                 std::string_view content, mode_t mode) {
+std::optional<std::string> write_file_atomically(const std::string& path, std::string_view content,
+                                                 mode_t mode) {
   std::string temp_name = path + ".tmp.XXXXXX";
   std::vector<char> temp(temp_name.begin(), temp_name.end());
   temp.push_back('\0');

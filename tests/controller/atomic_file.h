@@ -2,10 +2,10 @@
 // (created 0600), fsync, rename over the target, fsync the directory.
 #pragma once
 
+#include <sys/types.h>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace darcy::devctl {
 

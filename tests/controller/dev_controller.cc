@@ -257,7 +257,8 @@ void DevController::dispatch(const httplib::Request& req, httplib::Response& res
       res.status = 500;
       return;
     }
-    send(error_reply(ApiError::internal("drop fault: connection not found")), BodyFault::kNone, res);
+    send(error_reply(ApiError::internal("drop fault: connection not found")), BodyFault::kNone,
+         res);
     return;
   }
   if (fault && fault->status != 0) {
@@ -286,7 +287,8 @@ void DevController::dispatch(const httplib::Request& req, httplib::Response& res
 
 bool DevController::is_user_token(const httplib::Request& req) const {
   std::string token = req.get_header_value("Authorization");
-  if (token.size() > 7 && (token.compare(0, 7, "Bearer ") == 0 || token.compare(0, 7, "bearer ") == 0)) {
+  if (token.size() > 7 &&
+      (token.compare(0, 7, "Bearer ") == 0 || token.compare(0, 7, "bearer ") == 0)) {
     token = token.substr(7);
   }
   if (token.empty()) return false;
@@ -399,14 +401,15 @@ DevController::Reply DevController::logout(Call& call) {
 }
 
 DevController::Reply DevController::status(Call&) {
-  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now() - started_)
-                          .count();
-  const ordered_json body = {{"status", "online"},
-                             {"statusType", "RUNNING"},
-                             {"uptimeSec", uptime},
-                             {"timestamp", now_ms()},
-                             {"versions", {{"controller", kControllerVersion}, {"ecnViewer", "none"}}}};
+  const auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count();
+  const ordered_json body = {
+      {"status", "online"},
+      {"statusType", "RUNNING"},
+      {"uptimeSec", uptime},
+      {"timestamp", now_ms()},
+      {"versions", {{"controller", kControllerVersion}, {"ecnViewer", "none"}}}};
   return json_reply(200, body.dump());
 }
 
@@ -485,7 +488,8 @@ DevController::Reply DevController::agent_registries(Call& call) {
 DevController::Reply DevController::agent_registry(Call& call) {
   const auto id = *id_from(call.match);
   const auto registry = book_.find(id);
-  if (!registry) return error_reply(ApiError::not_found("Invalid Registry Id " + std::to_string(id)));
+  if (!registry)
+    return error_reply(ApiError::not_found("Invalid Registry Id " + std::to_string(id)));
   return json_reply(200, agent_row(*registry, call.agent->node_key, call.wrong_seal_key).dump());
 }
 
@@ -497,8 +501,8 @@ DevController::Reply DevController::put_node_key(Call& call) {
     key = parse_node_public_key(body["publicKey"].get<std::string>());
   }
   if (!key) {
-    return error_reply(ApiError::validation(
-        "'publicKey' must be standard base64 of a 32-byte X25519 public key"));
+    return error_reply(
+        ApiError::validation("'publicKey' must be standard base64 of a 32-byte X25519 public key"));
   }
   if (auto error = book_.set_node_key(call.agent->uuid, *key)) return error_reply(*error);
   return json_reply(204, "");

@@ -17,11 +17,16 @@ std::optional<BodyFault> body_fault_named(const std::string& name) {
 
 const char* body_fault_name(BodyFault fault) {
   switch (fault) {
-    case BodyFault::kNone: return "none";
-    case BodyFault::kGarbage: return "garbage";
-    case BodyFault::kTruncated: return "truncated";
-    case BodyFault::kOversized: return "oversized";
-    case BodyFault::kEmpty: return "empty";
+    case BodyFault::kNone:
+      return "none";
+    case BodyFault::kGarbage:
+      return "garbage";
+    case BodyFault::kTruncated:
+      return "truncated";
+    case BodyFault::kOversized:
+      return "oversized";
+    case BodyFault::kEmpty:
+      return "empty";
   }
   return "none";
 }
@@ -67,9 +72,11 @@ Outcome<FaultPlan> FaultPlan::parse(const json& body) {
         plan.paths = value.get<std::string>();
       }
     } else if (key == "body") {
-      const auto fault = value.is_string() ? body_fault_named(value.get<std::string>()) : std::nullopt;
+      const auto fault =
+          value.is_string() ? body_fault_named(value.get<std::string>()) : std::nullopt;
       if (!fault) {
-        error = ApiError::validation("'body' must be one of none, garbage, truncated, oversized, empty");
+        error = ApiError::validation(
+            "'body' must be one of none, garbage, truncated, oversized, empty");
       } else {
         plan.body = *fault;
       }
@@ -82,9 +89,12 @@ Outcome<FaultPlan> FaultPlan::parse(const json& body) {
 }
 
 json FaultPlan::to_json() const {
-  return {{"delayMs", delay_ms},       {"status", status},
-          {"body", body_fault_name(body)}, {"drop", drop},
-          {"wrongSealKey", wrong_seal_key}, {"paths", paths},
+  return {{"delayMs", delay_ms},
+          {"status", status},
+          {"body", body_fault_name(body)},
+          {"drop", drop},
+          {"wrongSealKey", wrong_seal_key},
+          {"paths", paths},
           {"count", count}};
 }
 

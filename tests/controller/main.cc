@@ -23,6 +23,7 @@ namespace {
 using namespace darcy::devctl;
 
 constexpr const char* kName = "darcy-dev-controller";
+constexpr std::size_t kWorkerThreads = 64;
 
 std::string trimmed(const std::string& s) {
   const auto first = s.find_first_not_of(" \t\r\n");
@@ -99,15 +100,20 @@ int run(const ControllerOptions& options) {
   std::unique_ptr<httplib::Server> server;
   const bool tls = !options.tls_cert.empty();
   if (tls) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+    auto ssl =
+        std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
     if (!ssl->is_valid()) {
-      return fail("cannot load TLS certificate " + options.tls_cert + " with key " + options.tls_key);
+      return fail("cannot load TLS certificate " + options.tls_cert + " with key " +
+                  options.tls_key);
     }
     server = std::move(ssl);
   } else {
     server = std::make_unique<httplib::Server>();
   }
 
+  // One worker per connection: keep-alive clients each hold a worker, and tests run dozens
+  // of clients at once.
+  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   DevController controller(AdminCredentials{options.admin_email, *password}, book, std::cerr);
   controller.attach(*server);
 
@@ -121,14 +127,16 @@ int run(const ControllerOptions& options) {
   // Bound and listening: connections wait in the backlog until the accept loop runs, so
   // the port can be announced now.
   if (!options.port_file.empty()) {
-    if (auto write_error = write_file_atomically(options.port_file, std::to_string(port) + "\n", 0644)) {
+    if (auto write_error =
+            write_file_atomically(options.port_file, std::to_string(port) + "\n", 0644)) {
       return fail(*write_error);
     }
   }
-  const std::string host =
-      options.listen_host.find(':') != std::string::npos ? "[" + options.listen_host + "]" : options.listen_host;
-  std::cerr << kName << ": listening on " << (tls ? "https" : "http") << "://" << host << ":" << port
-            << " (FOR DEVELOPMENT AND TESTS ONLY)\n";
+  const std::string host = options.listen_host.find(':') != std::string::npos
+                               ? "[" + options.listen_host + "]"
+                               : options.listen_host;
+  std::cerr << kName << ": listening on " << (tls ? "https" : "http") << "://" << host << ":"
+            << port << " (FOR DEVELOPMENT AND TESTS ONLY)\n";
 
   std::atomic<bool> serving_done{false};
   std::thread signal_thread([&] {

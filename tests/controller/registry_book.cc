@@ -209,9 +209,11 @@ Outcome<std::int64_t> RegistryBook::create(const json& body) {
 std::optional<ApiError> RegistryBook::update(std::int64_t id, const json& body) {
   std::lock_guard lock(mu_);
   const auto it = registries_.find(id);
-  if (it == registries_.end()) return ApiError::not_found("Invalid Registry Id " + std::to_string(id));
+  if (it == registries_.end())
+    return ApiError::not_found("Invalid Registry Id " + std::to_string(id));
   if (is_protected(id)) {
-    return ApiError::validation("Registry " + std::to_string(id) + " is built in and cannot be changed");
+    return ApiError::validation("Registry " + std::to_string(id) +
+                                " is built in and cannot be changed");
   }
   Registry changed = it->second;
   if (auto error = apply_fields(body, changed)) return error;
@@ -222,9 +224,11 @@ std::optional<ApiError> RegistryBook::update(std::int64_t id, const json& body) 
 std::optional<ApiError> RegistryBook::remove(std::int64_t id) {
   std::lock_guard lock(mu_);
   const auto it = registries_.find(id);
-  if (it == registries_.end()) return ApiError::not_found("Invalid Registry Id " + std::to_string(id));
+  if (it == registries_.end())
+    return ApiError::not_found("Invalid Registry Id " + std::to_string(id));
   if (is_protected(id)) {
-    return ApiError::validation("Registry " + std::to_string(id) + " is built in and cannot be deleted");
+    return ApiError::validation("Registry " + std::to_string(id) +
+                                " is built in and cannot be deleted");
   }
   registries_.erase(it);
   return save_locked();
@@ -254,7 +258,8 @@ Node* RegistryBook::node_by_uuid_locked(const std::string& uuid) {
 Outcome<ProvisioningKey> RegistryBook::new_provisioning_key(const std::string& uuid,
                                                             Clock::time_point now) {
   std::lock_guard lock(mu_);
-  if (node_by_uuid_locked(uuid) == nullptr) return ApiError::not_found("Invalid ioFog UUID " + uuid);
+  if (node_by_uuid_locked(uuid) == nullptr)
+    return ApiError::not_found("Invalid ioFog UUID " + uuid);
   std::erase_if(provisioning_keys_, [&](const auto& entry) {
     return entry.second.first == uuid || entry.second.second <= now;
   });

@@ -33,8 +33,8 @@ TEST_CASE("a sealed blob opens with the node secret key and with no other", "[co
     REQUIRE(sealed);
     std::string out(sealed->size() - crypto_box_SEALBYTES, '\0');
     if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(out.data()),
-                             reinterpret_cast<const unsigned char*>(sealed->data()),
-                             sealed->size(), pk.data(), sk) != 0) {
+                             reinterpret_cast<const unsigned char*>(sealed->data()), sealed->size(),
+                             pk.data(), sk) != 0) {
       return std::nullopt;
     }
     return out;

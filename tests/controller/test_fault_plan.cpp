@@ -22,9 +22,9 @@ int error_status(const char* text) {
 }  // namespace
 
 TEST_CASE("a fault plan reads every switch", "[controller]") {
-  const auto plan = parsed(
-      R"({"delayMs":250,"status":503,"body":"truncated","drop":true,"wrongSealKey":true,)"
-      R"("paths":"/agent/registries","count":2})");
+  const auto plan =
+      parsed(R"({"delayMs":250,"status":503,"body":"truncated","drop":true,"wrongSealKey":true,)"
+             R"("paths":"/agent/registries","count":2})");
   CHECK(plan.delay_ms == 250);
   CHECK(plan.status == 503);
   CHECK(plan.body == BodyFault::kTruncated);
