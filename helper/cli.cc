@@ -22,6 +22,9 @@ namespace {
 
 constexpr std::array kCommands = {
     Command{"init", "create the vault and node key (idempotent); print the public key", run_init},
+    Command{"registries", "list the vault's registry entries (table or --json)", run_registries},
+    Command{"configure-docker", "add credHelpers entries for darcy to Docker's config.json",
+            run_configure_docker},
     Command{"enroll", "upload the node public key to the controller", run_enroll},
     Command{"sync", "fetch every registry's credentials from the controller now", run_sync},
 };
