@@ -132,6 +132,7 @@ e2e_start_registry() {
     expect=401
   fi
   port=$(e2e_free_port)
+  printf '%s\n' "$expect" >"$dir/expect"
   cat >"$dir/config.yml" <<EOF
 version: 0.1
 log:
@@ -151,9 +152,19 @@ http:
     key: $E2E_DIR/tls/server.key
 $auth
 EOF
-  docker-registry serve "$dir/config.yml" >"$E2E_DIR/registry-$name.log" 2>&1 &
+  e2e_serve_registry "$name" "$port"
+  printf -v "$var" '%s' "127.0.0.1:$port"
+}
+
+# e2e_serve_registry NAME PORT: runs docker-registry with the configuration of registry
+# NAME (its PID goes to the registry's pid file) and waits until /v2/ answers as expected.
+e2e_serve_registry() {
+  local name=$1 port=$2 dir=$E2E_DIR/registry-$1 expect
+  expect=$(cat "$dir/expect")
+  docker-registry serve "$dir/config.yml" >>"$E2E_DIR/registry-$name.log" 2>&1 &
   local pid=$!
   e2e_track_pid "$pid"
+  printf '%s\n' "$pid" >"$dir/pid"
   local code='' i
   for ((i = 0; i < 100; i++)); do
     kill -0 "$pid" 2>/dev/null || e2e_fail "registry $name exited at start (see registry-$name.log)"
@@ -163,7 +174,39 @@ EOF
     sleep 0.1
   done
   [[ $code == "$expect" ]] || e2e_fail "registry $name on port $port answered '$code', expected $expect"
-  printf -v "$var" '%s' "127.0.0.1:$port"
+}
+
+# e2e_set_registry_password NAME HOST USER
+# Replaces the htpasswd of registry NAME (listening at HOST) with USER and the password
+# read from stdin, and restarts the registry on the same port and storage: from then on
+# only the new password is accepted.
+e2e_set_registry_password() {
+  local name=$1 host=$2 user=$3 dir=$E2E_DIR/registry-$1 pass pid
+  IFS= read -r pass || [[ -n $pass ]] || e2e_fail "e2e_set_registry_password: no password on stdin"
+  htpasswd -iBc "$dir/htpasswd" "$user" <<<"$pass" 2>/dev/null ||
+    e2e_fail "htpasswd could not write $dir/htpasswd"
+  pid=$(cat "$dir/pid")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  e2e_serve_registry "$name" "${host##*:}"
+}
+
+# e2e_registry_accepts HOST USER: exit 0 when the registry at HOST accepts USER with the
+# password read from stdin, 1 when it refuses it. The credentials reach curl in a config
+# file, not on its command line.
+e2e_registry_accepts() {
+  local host=$1 user=$2 pass cfg code
+  IFS= read -r pass || [[ -n $pass ]] || e2e_fail "e2e_registry_accepts: no password on stdin"
+  cfg=$(umask 077 && mktemp "$E2E_DIR/curl-auth.XXXXXX")
+  printf 'user = "%s:%s"\n' "$user" "$pass" >"$cfg"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$E2E_CERT_DIR/ca.crt" -K "$cfg" \
+    "https://$host/v2/") || true
+  rm -f "$cfg"
+  case $code in
+    200) return 0 ;;
+    401) return 1 ;;
+    *) e2e_fail "registry $host answered '$code' to a login, expected 200 or 401" ;;
+  esac
 }
 
 e2e_sha256() { sha256sum "$1" | cut -d' ' -f1; }
@@ -319,8 +362,9 @@ e2e_assert_not_contains() {
 e2e_assert_file_lacks() {
   local file=$1 secret=$2
   [[ -f $file ]] || e2e_fail "missing file $file"
-  grep -qF -- "$secret" "$file" && e2e_fail "$file holds the password in plain text"
-  grep -qF -- "$(printf '%s' "$secret" | base64 -w0)" "$file" &&
+  # Patterns reach grep in a file (-f), so a process-table sampler never sees them.
+  grep -qF -f <(printf '%s\n' "$secret") -- "$file" && e2e_fail "$file holds the password in plain text"
+  grep -qF -f <(printf '%s' "$secret" | base64 -w0) -- "$file" &&
     e2e_fail "$file holds the password base64-encoded"
   return 0
 }
@@ -394,5 +438,265 @@ e2e_expect_auth_error() {
   if ! grep -qiE 'unauthorized|authentication required|401|no basic auth credentials' <<<"$1"; then
     e2e_log "  $2: $1"
     e2e_fail "$2 does not report an authentication error"
+  fi
+}
+
+# --- the dev controller (tests/controller) ---------------------------------------------
+# Its admin password and the agent token live in files of $E2E_CONTROLLER_DIR; requests
+# carry the admin token in a header file, and bodies holding passwords are files too:
+# nothing secret reaches a command line.
+
+# e2e_make_controller_tls: a throwaway CA ($E2E_CONTROLLER_DIR/ca.pem) and a server
+# certificate it signed for IP 127.0.0.1 (server.pem, server.key).
+e2e_make_controller_tls() {
+  local d=$E2E_CONTROLLER_DIR
+  [[ -f $d/server.pem ]] && return 0
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=darcy e2e controller CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null ||
+    e2e_fail "openssl could not sign the controller's certificate"
+}
+
+# e2e_start_controller BINARY
+# Starts darcy-dev-controller over TLS on a free loopback port, with a random admin
+# password and a pre-provisioned agent token ($E2E_CONTROLLER_DIR/agent.token), and logs
+# in as the admin. Sets E2E_CONTROLLER_URL and E2E_CONTROLLER_PID; log: controller.log.
+e2e_start_controller() {
+  local binary=$1 i
+  [[ -x $binary ]] || e2e_fail "controller binary not executable: $binary"
+  E2E_CONTROLLER_DIR=$E2E_DIR/controller
+  mkdir -p "$E2E_CONTROLLER_DIR"
+  chmod 0700 "$E2E_CONTROLLER_DIR"
+  e2e_make_controller_tls
+  [[ -f $E2E_CONTROLLER_DIR/admin.pw ]] ||
+    (umask 077 && printf 'dev-%s\n' "$(openssl rand -hex 12)" >"$E2E_CONTROLLER_DIR/admin.pw")
+  rm -f "$E2E_CONTROLLER_DIR/port"
+  "$binary" --listen 127.0.0.1:0 --port-file "$E2E_CONTROLLER_DIR/port" \
+    --tls-cert "$E2E_CONTROLLER_DIR/server.pem" --tls-key "$E2E_CONTROLLER_DIR/server.key" \
+    --admin-password-file "$E2E_CONTROLLER_DIR/admin.pw" \
+    --agent-token-file "$E2E_CONTROLLER_DIR/agent.token" 2>>"$E2E_DIR/controller.log" &
+  E2E_CONTROLLER_PID=$!
+  e2e_track_pid "$E2E_CONTROLLER_PID"
+  for ((i = 0; i < 200; i++)); do
+    [[ -s $E2E_CONTROLLER_DIR/port ]] && break
+    kill -0 "$E2E_CONTROLLER_PID" 2>/dev/null || e2e_fail "the controller exited at start (see controller.log)"
+    sleep 0.05
+  done
+  [[ -s $E2E_CONTROLLER_DIR/port ]] || e2e_fail "the controller did not write its port file"
+  E2E_CONTROLLER_URL=https://127.0.0.1:$(cat "$E2E_CONTROLLER_DIR/port")
+  e2e_controller_login
+}
+
+# e2e_stop_controller: SIGTERM, and requires a clean exit.
+e2e_stop_controller() {
+  kill -TERM "$E2E_CONTROLLER_PID"
+  wait "$E2E_CONTROLLER_PID" || e2e_fail "the controller did not exit cleanly on SIGTERM"
+}
+
+# e2e_controller_login: POST /api/v3/user/login as the admin; keeps the access token in
+# a header file for e2e_controller_call.
+e2e_controller_login() {
+  local d=$E2E_CONTROLLER_DIR
+  (umask 077 && python3 -c 'import json, sys
+print(json.dumps({"email": "admin@darcy.local", "password": sys.stdin.readline().strip()}))' \
+    <"$d/admin.pw" >"$d/login.json")
+  e2e_controller_call POST /api/v3/user/login "$d/login.json" --no-auth
+  [[ $E2E_HTTP_STATUS == 200 ]] || e2e_fail "controller login answered $E2E_HTTP_STATUS: $E2E_HTTP_BODY"
+  (umask 077 && printf 'Authorization: Bearer %s\n' \
+    "$(e2e_json_field "$E2E_HTTP_BODY" accessToken)" >"$d/admin.header")
+  E2E_HTTP_BODY=
+}
+
+# e2e_controller_call METHOD PATH [BODY_FILE|-] [--no-auth|--agent]
+# One request to the controller, as the admin (default), with no credentials, or as the
+# agent (raw agent token). Sets E2E_HTTP_STATUS and E2E_HTTP_BODY.
+e2e_controller_call() {
+  local method=$1 path=$2 body=${3:--} who=${4:-} d=$E2E_CONTROLLER_DIR
+  local args=(-sS --cacert "$d/ca.pem" -X "$method" -o "$d/response" -w '%{http_code}')
+  case $who in
+    --no-auth) ;;
+    --agent)
+      (umask 077 && printf 'Authorization: %s\n' "$(tr -d ' \t\r\n' <"$d/agent.token")" >"$d/agent.header")
+      args+=(-H "@$d/agent.header")
+      ;;
+    *) args+=(-H "@$d/admin.header") ;;
+  esac
+  [[ $body == - ]] || args+=(-H 'Content-Type: application/json' --data-binary "@$body")
+  E2E_HTTP_STATUS=$(curl "${args[@]}" "$E2E_CONTROLLER_URL$path" 2>>"$E2E_DIR/curl.log") ||
+    E2E_HTTP_STATUS=000
+  E2E_HTTP_BODY=$(cat "$d/response" 2>/dev/null || true)
+  rm -f "$d/response"
+}
+
+# e2e_controller_registry_json FILE [KEY=STRING|KEY:=JSON|KEY=-]...: writes a JSON object
+# to FILE (0600); KEY=- takes the next line of stdin (a password) as the string.
+e2e_controller_registry_json() {
+  local file=$1
+  shift
+  (umask 077 && python3 -c 'import json, sys
+body = {}
+for arg in sys.argv[1:]:
+    key, _, value = arg.partition("=")
+    if key.endswith(":"):
+        body[key[:-1]] = json.loads(value)
+    else:
+        body[key] = sys.stdin.readline().rstrip("\n") if value == "-" else value
+print(json.dumps(body))' "$@" >"$file")
+}
+
+# e2e_controller_create_registry VAR URL USER EMAIL
+# Creates a private registry on the controller with the body `edgectl registry create`
+# sends (iofog-go-sdk RegistryCreateRequest), the password read from stdin; stores the
+# new registry ID in VAR.
+e2e_controller_create_registry() {
+  local _var=$1 _url=$2 _user=$3 _email=$4 _body=$E2E_CONTROLLER_DIR/registry.json _id
+  e2e_controller_registry_json "$_body" url="$_url" isPublic:=false certificate= \
+    requiresCert:=false username="$_user" email="$_email" password=-
+  e2e_controller_call POST /api/v3/registries "$_body"
+  rm -f "$_body"
+  [[ $E2E_HTTP_STATUS == 201 ]] || e2e_fail "creating registry $_url answered $E2E_HTTP_STATUS: $E2E_HTTP_BODY"
+  _id=$(e2e_json_field "$E2E_HTTP_BODY" id) || e2e_fail "no id in $E2E_HTTP_BODY"
+  printf -v "$_var" '%s' "$_id"
+}
+
+# e2e_controller_set_password ID: PATCH /api/v3/registries/ID with the password read
+# from stdin.
+e2e_controller_set_password() {
+  local id=$1 body=$E2E_CONTROLLER_DIR/patch.json
+  e2e_controller_registry_json "$body" password=-
+  e2e_controller_call PATCH "/api/v3/registries/$id" "$body"
+  rm -f "$body"
+  [[ $E2E_HTTP_STATUS == 204 ]] || e2e_fail "PATCH registry $id answered $E2E_HTTP_STATUS: $E2E_HTTP_BODY"
+}
+
+# e2e_controller_stats: prints the request counters (GET /_dev/stats) as JSON.
+e2e_controller_stats() {
+  e2e_controller_call GET /_dev/stats
+  [[ $E2E_HTTP_STATUS == 200 ]] || e2e_fail "GET /_dev/stats answered $E2E_HTTP_STATUS: $E2E_HTTP_BODY"
+  printf '%s\n' "$E2E_HTTP_BODY"
+}
+
+# e2e_controller_reset_stats: DELETE /_dev/stats.
+e2e_controller_reset_stats() {
+  e2e_controller_call DELETE /_dev/stats
+  [[ $E2E_HTTP_STATUS == 204 ]] || e2e_fail "DELETE /_dev/stats answered $E2E_HTTP_STATUS"
+}
+
+# e2e_stats_count STATS_JSON [ROUTE]: prints the count of ROUTE ("GET /api/v3/...") in
+# the counters, 0 when absent; without ROUTE, the sum of all counts.
+e2e_stats_count() {
+  python3 -c 'import json, sys
+stats = json.loads(sys.stdin.read())
+print(stats.get(sys.argv[1], 0) if len(sys.argv) > 1 else sum(stats.values()))' "${@:2}" \
+    < <(printf '%s' "$1")
+}
+
+# e2e_use_controller [TTL]
+# Writes the helper's config file ($DARCY_CONFIG, after e2e_use_helper) for the running
+# controller: URL, agent token file, CA, vault directory and, given, ttl. The vault
+# directory then comes from the file alone (DARCY_VAULT_DIR is unset).
+e2e_use_controller() {
+  local ttl=${1:-}
+  unset DARCY_VAULT_DIR
+  {
+    printf 'controller-url = %s\n' "$E2E_CONTROLLER_URL"
+    printf 'token-file = %s\n' "$E2E_CONTROLLER_DIR/agent.token"
+    printf 'ca-file = %s\n' "$E2E_CONTROLLER_DIR/ca.pem"
+    printf 'vault-dir = %s\n' "$E2E_DIR/vault"
+    [[ -z $ttl ]] || printf 'ttl = %s\n' "$ttl"
+  } >"$DARCY_CONFIG"
+}
+
+# e2e_helper_has_command NAME: whether `docker-credential-darcy --help` lists NAME.
+e2e_helper_has_command() {
+  docker-credential-darcy --help 2>/dev/null | grep -qE "^  $1( |\$)"
+}
+
+# --- witnesses ---------------------------------------------------------------------------
+
+# e2e_wrap_helper: puts a wrapper for docker-credential-darcy first on PATH. For every call
+# it appends the helper's arguments and its client's command line to helper-calls.txt and
+# the helper's stderr to helper-stderr.log, then runs the real helper.
+e2e_wrap_helper() {
+  E2E_HELPER_CALLS=$E2E_DIR/helper-calls.txt
+  E2E_HELPER_STDERR=$E2E_DIR/helper-stderr.log
+  : >"$E2E_HELPER_CALLS"
+  : >"$E2E_HELPER_STDERR"
+  mkdir -p "$E2E_DIR/wrap"
+  cat >"$E2E_DIR/wrap/docker-credential-darcy" <<EOF
+#!/bin/sh
+{ printf 'helper:'; printf ' %s' "\$@"; printf '\\nclient: '
+  tr '\\000' ' ' </proc/\$PPID/cmdline; printf '\\n'; } >>'$E2E_HELPER_CALLS'
+exec '$E2E_BIN_DIR/docker-credential-darcy' "\$@" 2>>'$E2E_HELPER_STDERR'
+EOF
+  chmod +x "$E2E_DIR/wrap/docker-credential-darcy"
+  export PATH=$E2E_DIR/wrap:$PATH
+}
+
+# e2e_start_argv_sampler NEEDLES_FILE
+# Polls /proc/*/cmdline in the background, looking for every line of NEEDLES_FILE (read
+# from the file, never from its own argv) and for a canary it must see to prove it can.
+e2e_start_argv_sampler() {
+  local needles=$1 i
+  E2E_SAMPLER_DIR=$E2E_DIR/sampler
+  mkdir -p "$E2E_SAMPLER_DIR"
+  E2E_SAMPLER_CANARY=canary-$(openssl rand -hex 8)
+  (umask 077 && { cat "$needles"; printf '%s\n' "$E2E_SAMPLER_CANARY"; } >"$E2E_SAMPLER_DIR/needles")
+  cat >"$E2E_SAMPLER_DIR/sampler.py" <<'EOF'
+import os, sys, time
+d = sys.argv[1]
+lines = [l for l in open(os.path.join(d, "needles"), "rb").read().split(b"\n") if l]
+secrets, canary = lines[:-1], lines[-1]
+hits, canary_seen, scans = set(), False, 0
+while not os.path.exists(os.path.join(d, "stop")):
+    scans += 1
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        for i, s in enumerate(secrets):
+            if s in cmd:
+                hits.add("%s (secret %d) %s" % (pid, i + 1, cmd.replace(s, b"<SECRET>").replace(b"\0", b" ").decode(errors="replace")))
+        if canary in cmd:
+            canary_seen = True
+    if scans == 1:
+        open(os.path.join(d, "ready"), "w").close()
+    time.sleep(0.002)
+with open(os.path.join(d, "out"), "w") as out:
+    out.write("scans %d\ncanary %s\n" % (scans, canary_seen))
+    for h in sorted(hits):
+        out.write("hit " + h + "\n")
+EOF
+  python3 "$E2E_SAMPLER_DIR/sampler.py" "$E2E_SAMPLER_DIR" &
+  E2E_SAMPLER_PID=$!
+  e2e_track_pid "$E2E_SAMPLER_PID"
+  for ((i = 0; i < 100; i++)); do
+    [[ -e $E2E_SAMPLER_DIR/ready ]] && break
+    sleep 0.05
+  done
+  [[ -e $E2E_SAMPLER_DIR/ready ]] || e2e_fail "the process-table sampler did not start"
+  bash -c 'sleep 0.5; :' "$E2E_SAMPLER_CANARY" &
+  E2E_SAMPLER_CANARY_PID=$!
+}
+
+# e2e_stop_argv_sampler: stops the sampler and fails if it missed its canary or saw a
+# needle on any command line.
+e2e_stop_argv_sampler() {
+  wait "$E2E_SAMPLER_CANARY_PID" || true
+  : >"$E2E_SAMPLER_DIR/stop"
+  wait "$E2E_SAMPLER_PID" || e2e_fail "the process-table sampler failed"
+  e2e_log "  sampler: $(head -n 2 "$E2E_SAMPLER_DIR/out" | tr '\n' ' ')"
+  grep -qx 'canary True' "$E2E_SAMPLER_DIR/out" || e2e_fail "the sampler missed its canary process"
+  if grep '^hit ' "$E2E_SAMPLER_DIR/out" >&2; then
+    e2e_fail "a secret appeared on a command line (above)"
   fi
 }
