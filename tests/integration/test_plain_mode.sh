@@ -46,4 +46,16 @@ it_expect_not_found from_cache
 it_expect_requests "public entries" 0 0
 
 it_file_lacks "$IT_DIR/vault/vault.json" "$PASSWORD"
+
+it_step "an unknown host on a never-synced vault: one list sync, then not-found"
+it_write_config vault-dir="$IT_DIR/vault2"
+it_reset_stats
+it_expect_not_found quay.io
+it_expect_requests "unknown host, never-synced vault" 1 0
+[[ $(it_json "$IT_DIR/vault2/vault.json" 'sorted(e["id"] for e in d["entries"])') == "[1,2,3]" ]] ||
+  it_fail "the sync on the unknown host did not fill the second vault"
+it_reset_stats
+it_expect_not_found quay.io
+it_expect_get gcr.io _json_key <<<"$PASSWORD"
+it_expect_requests "after that sync" 0 0
 it_log "PASS"
