@@ -599,10 +599,13 @@ print(stats.get(sys.argv[1], 0) if len(sys.argv) > 1 else sum(stats.values()))' 
 # e2e_use_controller [TTL]
 # Writes the helper's config file ($DARCY_CONFIG, after e2e_use_helper) for the running
 # controller: URL, agent token file, CA, vault directory and, given, ttl. The vault
-# directory then comes from the file alone (DARCY_VAULT_DIR is unset).
+# directory then comes from the file alone: every DARCY_* variable but DARCY_CONFIG is
+# unset, so that none from the caller's environment overrides the file.
 e2e_use_controller() {
-  local ttl=${1:-}
-  unset DARCY_VAULT_DIR
+  local ttl=${1:-} var
+  for var in $(compgen -e DARCY_); do
+    [[ $var == DARCY_CONFIG ]] || unset "$var"
+  done
   {
     printf 'controller-url = %s\n' "$E2E_CONTROLLER_URL"
     printf 'token-file = %s\n' "$E2E_CONTROLLER_DIR/agent.token"
