@@ -116,6 +116,9 @@ e2e_ok skopeo copy --quiet --src-cert-dir "$E2E_CERT_DIR" "docker://$image" "oci
 warnings=$(tail -n +"$((mark + 1))" "$E2E_HELPER_STDERR")
 e2e_assert_contains "$warnings" "serving credentials for $registry cached" "the helper's stderr"
 e2e_assert_contains "$warnings" "controller unreachable" "the helper's stderr"
+# The user sees the warning: docker passes the helper's stderr on (here without the wrapper).
+PATH=$E2E_BIN_DIR:$PATH e2e_ok docker manifest inspect --insecure "$image"
+e2e_assert_contains "$E2E_ERR" "serving credentials for $registry cached" "docker's stderr"
 e2e_ok --stdin "$registry" "$E2E_BIN_DIR/docker-credential-darcy" get
 e2e_assert_contains "$E2E_ERR" "serving credentials for $registry cached" "stderr of get"
 [[ $(e2e_json_field "$E2E_OUT" Secret) == "$pass2" ]] || e2e_fail "get served a password other than the cached one"
