@@ -23,6 +23,16 @@ int run_darcy_fetch(CommandContext& ctx, const std::vector<std::string>& args) {
   return rc == 0 ? 0 : 1;
 }
 
+// Creates the vault and node key if missing (darcy-fetch never does: it must
+// not hold the secret key). Reports and returns false on failure.
+bool ensure_vault(CommandContext& ctx) {
+  auto config = load_config_or_report(ctx);
+  if (!config) return false;
+  auto v = vault::Vault::init(ctx.fs, ctx.clock, config->vault_dir);
+  if (!v) ctx.err << "docker-credential-darcy: " << v.error().message() << "\n";
+  return v.ok();
+}
+
 }  // namespace
 
 int run_enroll(CommandContext& ctx) {
@@ -37,13 +47,7 @@ int run_enroll(CommandContext& ctx) {
     ctx.err << "docker-credential-darcy enroll: takes no arguments\n";
     return 1;
   }
-  auto config = load_config_or_report(ctx);
-  if (!config) return 1;
-  auto v = vault::Vault::init(ctx.fs, ctx.clock, config->vault_dir);
-  if (!v) {
-    ctx.err << "docker-credential-darcy: " << v.error().message() << "\n";
-    return 1;
-  }
+  if (!ensure_vault(ctx)) return 1;
   ctx.out.flush();
   return run_darcy_fetch(ctx, {"enroll"});
 }
@@ -51,7 +55,8 @@ int run_enroll(CommandContext& ctx) {
 int run_sync(CommandContext& ctx) {
   if (wants_help(ctx.args)) {
     ctx.out << "Usage: docker-credential-darcy sync\n\n"
-               "Fetches every registry's credentials from the controller now and seals them\n"
+               "Creates the vault if needed (as init), then fetches every registry's\n"
+               "credentials from the controller now and seals them\n"
                "into the vault (the stored ETag makes an unchanged list cheap). Meant for a\n"
                "systemd timer, so that pulls rarely wait for the controller.\n";
     return 0;
@@ -60,6 +65,8 @@ int run_sync(CommandContext& ctx) {
     ctx.err << "docker-credential-darcy sync: takes no arguments\n";
     return 1;
   }
+  // The first run of a sync timer on a new node creates the vault, as get does.
+  if (!ensure_vault(ctx)) return 1;
   ctx.out.flush();
   return run_darcy_fetch(ctx, {"sync"});
 }

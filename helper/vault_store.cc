@@ -130,7 +130,17 @@ Result<Credentials> VaultStore::get(std::string_view server_url) {
   if (entry != nullptr && !has_credentials(*entry)) {
     return Error::NotFound("registry " + std::to_string(entry->id) + " is public");
   }
-  if (entry != nullptr && is_fresh(*entry)) return answer(*v, *entry, url);
+  bool refetch = false;
+  if (entry != nullptr && is_fresh(*entry)) {
+    auto fresh = answer(*v, *entry, url);
+    // A fresh controller entry that does not open is fetched again once
+    // before giving up: the copy may have been a bad answer.
+    if (fresh || fresh.error().code() != ErrorCode::kTampered || options_.fetcher == nullptr ||
+        entry->source != Source::kController) {
+      return fresh;
+    }
+    refetch = true;
+  }
   if (options_.fetcher == nullptr) {
     if (entry == nullptr) return Error::NotFound("no registry entry for " + *key);
     if (entry->sealed.empty()) {
@@ -144,7 +154,7 @@ Result<Credentials> VaultStore::get(std::string_view server_url) {
     // The index is fresh and does not know this host: no network.
     return Error::NotFound("no registry entry for " + *key);
   }
-  return get_stale(*v, *key, url);
+  return get_stale(*v, *key, url, refetch);
 }
 
 namespace {
@@ -159,7 +169,7 @@ std::string age_text(std::int64_t seconds) {
 }  // namespace
 
 Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& key,
-                                          std::string_view url) {
+                                          std::string_view url, bool refetch) {
   // One fetch at a time per vault: who waits here finds the entry fresh after.
   auto lock = fs_.lock_exclusive(v.path("fetch.lock"));
   if (!lock) return std::move(lock).error();
@@ -170,7 +180,7 @@ Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& ke
   if (entry != nullptr && !has_credentials(*entry)) {
     return Error::NotFound("registry " + std::to_string(entry->id) + " is public");
   }
-  if (entry != nullptr && is_fresh(*entry)) return answer(v, *entry, url);
+  if (entry != nullptr && is_fresh(*entry) && !refetch) return answer(v, *entry, url);
   if (entry == nullptr && now - index->synced_at < options_.ttl) {
     return Error::NotFound("no registry entry for " + key);
   }
@@ -184,7 +194,24 @@ Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& ke
     if (now_entry == nullptr || !has_credentials(*now_entry)) {
       return Error::NotFound("no registry entry for " + key);
     }
-    return answer(v, *now_entry, url);
+    auto fetched_answer = answer(v, *now_entry, url);
+    if (fetched_answer || fetched_answer.error().code() != ErrorCode::kTampered ||
+        entry == nullptr || entry->id != now_entry->id || entry->sealed.empty() ||
+        now - entry->fetched_at >= options_.grace || !v.unseal(*entry)) {
+      return fetched_answer;
+    }
+    // The controller's new copy does not open on this node (sealed to another
+    // key, or altered on the way) but the previous one does: put it back, so
+    // one bad answer cannot lock the node out, and serve it as within grace.
+    const std::string bad = now_entry->sealed;
+    DARCY_TRY(v.update([&](vault::Index& latest) -> Status {
+      Entry* current = latest.find(Source::kController, entry->id);
+      if (current != nullptr && current->sealed == bad) *current = *entry;
+      return Ok();
+    }));
+    warn("serving credentials for " + key + " cached " + age_text(now - entry->fetched_at) +
+         " ago; the controller's new copy was refused: " + fetched_answer.error().message());
+    return answer(v, *entry, url);
   }
 
   const std::string reason = fetched.error().message();

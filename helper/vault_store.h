@@ -64,8 +64,9 @@ class VaultStore : public CredentialStore {
   Result<Credentials> answer(const vault::Vault& v, const vault::Entry& entry,
                              std::string_view server_url);
   // get() once the vault has nothing fresh for `key`: fetch, or fall back.
+  // `refetch`: fetch even if the entry is fresh (its copy did not open).
   Result<Credentials> get_stale(vault::Vault& v, const std::string& key,
-                                std::string_view server_url);
+                                std::string_view server_url, bool refetch);
   bool is_fresh(const vault::Entry& entry) const;
   void warn(const std::string& message) const;
 

@@ -311,3 +311,47 @@ TEST_CASE("list and get agree: every listed server URL is answerable") {
     CHECK(creds->username == user);
   }
 }
+
+TEST_CASE("a refreshed copy that does not open is refused and the previous copy kept") {
+  Fixture f;
+  f.put(3, "gcr.io", "u", "good", kStart - 400);
+  const std::string good_sealed = f.vault.load()->entries[0].sealed;
+  const vault::NodeKey other = vault::NodeKey::generate();
+  f.fetcher.on_registry = [&](std::int64_t) {
+    return f.vault.update([&](vault::Index& index) -> Status {
+      index.entries[0].sealed = vault::seal_credential(other.public_key(), 3, "gcr.io", "u", "x");
+      index.entries[0].fetched_at = f.clock.now();
+      return Ok();
+    });
+  };
+  auto store = f.store();
+  CHECK(secret_of(store.get("gcr.io")) == "good");
+  CHECK_THAT(f.warnings.str(), Catch::Contains("new copy was refused"));
+  CHECK(f.vault.load()->entries[0].sealed == good_sealed);
+  CHECK(f.vault.load()->entries[0].fetched_at == kStart - 400);
+}
+
+TEST_CASE("a fresh entry that does not open is fetched again once before failing") {
+  Fixture f;
+  f.put(3, "gcr.io", "u", "good", kStart);
+  const vault::NodeKey other = vault::NodeKey::generate();
+  REQUIRE(f.vault.update([&](vault::Index& index) -> Status {
+                   index.entries[0].sealed =
+                       vault::seal_credential(other.public_key(), 3, "gcr.io", "u", "x");
+                   return Ok();
+                 }).ok());
+  auto store = f.store();
+  SECTION("the refetch repairs it") {
+    f.fetcher.on_registry = [&](std::int64_t) {
+      f.put(3, "gcr.io", "u", "repaired", f.clock.now());
+      return Ok();
+    };
+    CHECK(secret_of(store.get("gcr.io")) == "repaired");
+  }
+  SECTION("the refetch brings the same bad copy") {
+    auto r = store.get("gcr.io");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == ErrorCode::kTampered);
+  }
+  CHECK(f.fetcher.registry_calls == 1);
+}

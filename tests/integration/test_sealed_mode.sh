@@ -50,9 +50,20 @@ it_reset_stats
 it_expect_get gcr.io _json_key <<<"$GCR_KEY"
 it_expect_requests "get after sync" 0 0
 
-it_step "a blob sealed to another key is refused, never answered"
+it_step "a blob sealed to another key is refused; the previous copy stays and serves"
 it_write_config ttl=1
 sleep 2
+cp "$IT_DIR/vault/vault.json" "$IT_DIR/vault.before"
+it_fault '{"wrongSealKey":true,"paths":"/api/v3/agent/registries"}'
+it_expect_get gcr.io _json_key <<<"$GCR_KEY"
+it_clear_faults
+it_expect_contains "$IT_ERR" "new copy was refused" "the helper's warning"
+cmp -s "$IT_DIR/vault/vault.json" "$IT_DIR/vault.before" ||
+  it_fail "vault.json changed after a refused answer"
+
+it_step "with no good copy to fall back on, a blob sealed to another key is an error"
+it_run --stdin gcr.io "$IT_HELPER" erase
+it_expect_rc 0 "erase of the cached copy"
 it_fault '{"wrongSealKey":true,"paths":"/api/v3/agent/registries"}'
 it_helper_get gcr.io
 it_clear_faults
@@ -60,5 +71,5 @@ if ((IT_RC == 0)); then
   it_show_run
   it_fail "get answered with a blob sealed to another key"
 fi
-it_expect_error "get of a blob sealed to another key"
+it_expect_error "get of a blob sealed to another key" "does not open"
 it_log "PASS"
