@@ -141,7 +141,7 @@ TEST_CASE("two or more arguments print the usage line and exit 1", "[protocol]")
   CHECK(store.total_calls() == 0);
 }
 
-TEST_CASE("-v, --version and version print the version line and exit 0", "[protocol]") {
+TEST_CASE("version, -v and --version print the version line and exit 0", "[protocol]") {
   MemoryStore store;
   REQUIRE(std::regex_match(std::string(kVersion), std::regex(R"([0-9]+\.[0-9]+\.[0-9]+.*)")));
   const std::string expected = "docker-credential-darcy (darcy) " + std::string(kVersion) + "\n";
@@ -156,7 +156,7 @@ TEST_CASE("-v, --version and version print the version line and exit 0", "[proto
   CHECK(kVersionLine == std::string_view(expected).substr(0, expected.size() - 1));
 }
 
-TEST_CASE("-h and --help print the usage line and exit 0", "[protocol]") {
+TEST_CASE("help via -h and --help prints the usage line and exits 0", "[protocol]") {
   MemoryStore store;
   for (const std::string arg : {"-h", "--help"}) {
     const Reply r = run(store, {arg});
