@@ -203,12 +203,13 @@ bool is_protocol_action(std::string_view arg) {
 }
 
 Result<SecureString> read_input(std::istream& in, std::size_t limit) {
-  constexpr std::size_t kChunk = 16 * 1024;
+  constexpr std::size_t kChunk = 1024;
   SecureString data;
   try {
     for (;;) {
       // Never ask for more than one byte past the limit.
-      const std::size_t want = std::min(kChunk, limit - data.size() + 1);
+      // Grows with the input: a get's server URL needs one small read.
+      const std::size_t want = std::min(std::max(kChunk, data.size()), limit - data.size() + 1);
       const std::size_t old_size = data.size();
       data.resize(old_size + want);
       in.read(data.data() + old_size, static_cast<std::streamsize>(want));

@@ -53,6 +53,11 @@ class NodeKey {
 
   const PublicKey& public_key() const { return public_key_; }
 
+  // Checks that the public key belongs to the secret key (load() does not, to
+  // keep unsealing at one scalar multiplication). `path` names the key file in
+  // the error.
+  Status verify(const std::string& path) const;
+
   // Opens a base64 crypto_box_seal blob sealed to this key; the plaintext is
   // returned in guarded memory. kTampered if it does not authenticate.
   Result<SecureString> unseal(std::string_view sealed_base64) const;

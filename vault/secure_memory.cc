@@ -21,7 +21,10 @@ bool harden_process() {
 namespace secure_pool {
 namespace {
 
-constexpr std::size_t kBlockSize = 64 * 1024;
+// sodium_malloc fills each new block and sodium_free wipes it, so blocks start
+// small (a hot get needs a few KiB) and double up to a ceiling.
+constexpr std::size_t kFirstBlockSize = 4 * 1024;
+constexpr std::size_t kMaxBlockSize = 256 * 1024;
 constexpr std::size_t kAlign = alignof(std::max_align_t);
 
 struct Block {
@@ -43,7 +46,9 @@ class Pool {
     const std::size_t need = round_up(std::max<std::size_t>(bytes, 1));
     if (blocks_.empty() || blocks_.back().size - blocks_.back().used < need) {
       if (sodium_init() < 0) throw std::bad_alloc();
-      const std::size_t size = std::max(kBlockSize, need);
+      const std::size_t next =
+          blocks_.empty() ? kFirstBlockSize : std::min(blocks_.back().size * 2, kMaxBlockSize);
+      const std::size_t size = std::max(next, need);
       auto* base = static_cast<unsigned char*>(sodium_malloc(size));
       if (base == nullptr) throw std::bad_alloc();
       blocks_.push_back(Block{base, size, 0});

@@ -180,6 +180,7 @@ Result<Vault> Vault::init(FileSystem& fs, const Clock& clock, std::string dir) {
   } else {
     auto key = NodeKey::load(fs, dir);
     if (!key) return std::move(key).error();
+    DARCY_TRY(key->verify(join(dir, kNodeKeyFile)));
     auto pub = NodeKey::load_public(fs, dir);
     if (!pub || *pub != key->public_key()) DARCY_TRY(key->save(fs, dir));
   }
