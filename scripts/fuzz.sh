@@ -6,7 +6,7 @@
 # writes crashing inputs to build-fuzz/artifacts/<target>/; the repository is
 # never written. To keep a crash as a regression test, minimise it
 # (fuzz_<target> -minimize_crash=1 -runs=10000 <file>) and copy it to
-# tests/fuzz/corpus/<target>/regression-<what-it-is>.
+# tests/fuzz/corpus/<target>/regression-<what-it-is>: ctest replays it.
 #
 # Usage: scripts/fuzz.sh [seconds per target, default 600] [target...]
 #   targets: protocol server_key vault_index unseal controller_response config
@@ -65,7 +65,10 @@ for t in "${targets[@]}"; do
   artifacts=$build/artifacts/$t
   log=$build/logs/$t.log
   mkdir -p "$work" "$artifacts" "$(dirname "$log")"
-  cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
+  # regression-* inputs are replayed by ctest; one that still fails would stop
+  # libFuzzer as it loads the corpus, so they are not seeds here.
+  find tests/fuzz/corpus/"$t" -maxdepth 1 -type f ! -name 'regression-*' \
+    -exec cp -n -t "$work" {} +
   before=$(find "$artifacts" -type f | wc -l)
 
   echo "== fuzz_$t for ${seconds}s (log: $log)"
