@@ -1,9 +1,12 @@
 #include "helper/fetch/curl_http_client.h"
 
 #include <curl/curl.h>
+#include <malloc.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 namespace darcy::fetch {
@@ -85,8 +88,28 @@ std::string describe(CURLcode code, const char* detail) {
   return kind;
 }
 
+// libcurl's own buffers hold response bodies (with a plain ioFog controller,
+// passwords) and our Authorization header: wipe every block it frees.
+void wiping_free(void* p) {
+  if (p == nullptr) return;
+  sodium_memzero(p, malloc_usable_size(p));
+  std::free(p);
+}
+
+void* wiping_realloc(void* p, std::size_t size) {
+  if (p == nullptr) return std::malloc(size);
+  void* q = std::malloc(size == 0 ? 1 : size);
+  if (q == nullptr) return nullptr;
+  std::memcpy(q, p, std::min(size, malloc_usable_size(p)));
+  wiping_free(p);
+  return q;
+}
+
 struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  CurlGlobal() {
+    curl_global_init_mem(CURL_GLOBAL_DEFAULT, std::malloc, wiping_free, wiping_realloc, strdup,
+                         std::calloc);
+  }
   ~CurlGlobal() { curl_global_cleanup(); }
 };
 
