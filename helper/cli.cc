@@ -10,6 +10,7 @@
 
 #include "helper/command.h"
 #include "helper/config.h"
+#include "helper/event_log.h"
 #include "helper/fetcher.h"
 #include "helper/protocol.h"
 #include "helper/server_key.h"
@@ -27,6 +28,7 @@ constexpr std::array kCommands = {
             run_configure_docker},
     Command{"enroll", "upload the node public key to the controller", run_enroll},
     Command{"sync", "fetch every registry's credentials from the controller now", run_sync},
+    Command{"doctor", "check config, vault, key, token, controller and Docker's config", run_doctor},
 };
 
 // Pins from the configuration, their hosts normalised to server keys.
@@ -90,7 +92,10 @@ int run_protocol(CommandContext& ctx) {
   options.ttl = config->ttl;
   options.grace = config->grace;
   options.fetcher = fetcher.get();
-  options.warnings = &ctx.err;
+  EventLog log("docker-credential-darcy",
+               parse_log_level(config->log_level).value_or(LogLevel::kWarn), config->log_file,
+               &ctx.err);
+  options.log = &log;
   VaultStore store(ctx.fs, ctx.clock, std::move(options));
   return serve(ctx.args, ctx.in, ctx.out, store);
 }

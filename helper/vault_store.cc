@@ -1,6 +1,7 @@
 #include "helper/vault_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ostream>
 #include <set>
 
@@ -30,7 +31,7 @@ Result<vault::Vault> VaultStore::open_existing() {
   return v;
 }
 
-Status VaultStore::add(const Credentials& creds) {
+Status VaultStore::add_entry(const Credentials& creds) {
   if (!options_.allow_store) {
     return Error::Config(
         "storing credentials is disabled on this node (allow-store = false); credentials come "
@@ -39,6 +40,7 @@ Status VaultStore::add(const Credentials& creds) {
   const std::string url(trim(creds.server_url));
   auto key = server_key(url);
   if (!key) return std::move(key).error();
+  trace_host_ = *key;
   auto v = vault::Vault::init(fs_, clock_, options_.vault_dir);
   if (!v) return std::move(v).error();
   Entry entry;
@@ -59,9 +61,10 @@ Status VaultStore::add(const Credentials& creds) {
   });
 }
 
-Status VaultStore::erase(std::string_view server_url) {
+Status VaultStore::erase_entry(std::string_view server_url) {
   auto key = server_key(trim(server_url));
   if (!key) return std::move(key).error();
+  trace_host_ = *key;
   auto v = open_existing();
   if (!v) return std::move(v).error();
   bool found = false;
@@ -95,12 +98,43 @@ bool VaultStore::is_fresh(const Entry& entry) const {
   return !entry.sealed.empty() && clock_.now() - entry.fetched_at < options_.ttl;
 }
 
-void VaultStore::warn(const std::string& message) const {
-  if (options_.warnings != nullptr) *options_.warnings << "docker-credential-darcy: " << message << "\n";
+void VaultStore::warn(const std::string& message) {
+  trace_outcome_ = "stale";
+  if (options_.log != nullptr) options_.log->warn("get", trace_host_, message);
+}
+
+namespace {
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void VaultStore::log(std::string action, const Status& status, double started_ms) const {
+  if (options_.log == nullptr) return;
+  LogEvent e;
+  e.action = std::move(action);
+  e.host = trace_host_;
+  e.registry = trace_registry_;
+  e.duration_ms = now_ms() - started_ms;
+  if (status) {
+    e.level = LogLevel::kInfo;
+    e.outcome = trace_outcome_.empty() ? "ok" : trace_outcome_;
+  } else if (status.error().is_not_found()) {
+    e.level = LogLevel::kInfo;
+    e.outcome = "not-found";
+  } else {
+    e.level = LogLevel::kError;
+    e.outcome = "error";
+    e.message = status.error().message();
+  }
+  options_.log->write(e);
 }
 
 Result<Credentials> VaultStore::answer(const vault::Vault& v, const Entry& entry,
                                        std::string_view server_url) {
+  trace_registry_ = entry.id;
   if (entry.sealed.empty()) {
     return Error::Unavailable("the controller has no credentials for registry " +
                               std::to_string(entry.id) + " (" + entry.url + ")");
@@ -114,10 +148,49 @@ Result<Credentials> VaultStore::answer(const vault::Vault& v, const Entry& entry
   return out;
 }
 
+void VaultStore::begin_trace() {
+  trace_host_.clear();
+  trace_registry_ = -1;
+  trace_outcome_.clear();
+}
+
+Status VaultStore::add(const Credentials& creds) {
+  const double started = now_ms();
+  begin_trace();
+  Status status = add_entry(creds);
+  log("store", status, started);
+  return status;
+}
+
+Status VaultStore::erase(std::string_view server_url) {
+  const double started = now_ms();
+  begin_trace();
+  Status status = erase_entry(server_url);
+  log("erase", status, started);
+  return status;
+}
+
 Result<Credentials> VaultStore::get(std::string_view server_url) {
+  const double started = now_ms();
+  begin_trace();
+  auto result = get_entry(server_url);
+  log("get", result ? Status() : Status(result.error()), started);
+  return result;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list() {
+  const double started = now_ms();
+  begin_trace();
+  auto result = list_entries();
+  log("list", result ? Status() : Status(result.error()), started);
+  return result;
+}
+
+Result<Credentials> VaultStore::get_entry(std::string_view server_url) {
   const std::string_view url = trim(server_url);
   auto key = server_key(url);
   if (!key) return std::move(key).error();
+  trace_host_ = *key;
   auto v = open_existing();
   if (!v && v.error().is_not_found() && options_.fetcher != nullptr) {
     // A node with a controller but no vault yet: create it, then fetch.
@@ -188,6 +261,7 @@ Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& ke
   const Status fetched = entry != nullptr ? options_.fetcher->fetch_registry(entry->id)
                                           : options_.fetcher->sync();
   if (fetched) {
+    trace_outcome_ = "fetched";
     auto after = v.load();
     if (!after) return std::move(after).error();
     const Entry* now_entry = match_entry(*after, key, options_.pins);
@@ -236,7 +310,7 @@ Result<Credentials> VaultStore::get_stale(vault::Vault& v, const std::string& ke
                             " from the controller, and none are cached: " + reason);
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list() {
+Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list_entries() {
   std::vector<std::pair<std::string, std::string>> out;
   auto v = open_existing();
   if (!v) {

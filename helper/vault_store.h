@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "helper/credential_store.h"
+#include "helper/event_log.h"
 #include "helper/fetcher.h"
 #include "helper/registry_match.h"
 #include "vault/clock.h"
@@ -44,7 +45,7 @@ struct VaultStoreOptions {
   std::int64_t ttl = 300;              // seconds an entry (or the index) counts as fresh
   std::int64_t grace = 7 * 24 * 3600;  // seconds a stale entry may serve when fetching fails
   Fetcher* fetcher = nullptr;          // null: no controller configured (a local-only store)
-  std::ostream* warnings = nullptr;    // where stale-serving warnings go (stderr); may be null
+  EventLog* log = nullptr;             // warnings and one event per operation; may be null
 };
 
 class VaultStore : public CredentialStore {
@@ -67,12 +68,23 @@ class VaultStore : public CredentialStore {
   // `refetch`: fetch even if the entry is fresh (its copy did not open).
   Result<Credentials> get_stale(vault::Vault& v, const std::string& key,
                                 std::string_view server_url, bool refetch);
+  // The operations proper; the public ones wrap them with a log event.
+  Status add_entry(const Credentials& creds);
+  Status erase_entry(std::string_view server_url);
+  Result<Credentials> get_entry(std::string_view server_url);
+  Result<std::vector<std::pair<std::string, std::string>>> list_entries();
+  void begin_trace();
   bool is_fresh(const vault::Entry& entry) const;
-  void warn(const std::string& message) const;
+  void warn(const std::string& message);
+  void log(std::string action, const Status& status, double started_ms) const;
 
   vault::FileSystem& fs_;
   const vault::Clock& clock_;
   VaultStoreOptions options_;
+  // What the current operation touched, for its log event.
+  std::string trace_host_;
+  std::int64_t trace_registry_ = -1;
+  std::string trace_outcome_;
 };
 
 }  // namespace darcy::helper

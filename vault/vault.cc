@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace darcy::vault {
 namespace {
@@ -31,7 +32,12 @@ bool read_field(const json& obj, const char* name, T& out) {
     if (!it->is_boolean()) return false;
     out = it->template get<bool>();
   } else {
+    // nlohmann keeps non-negative integers unsigned: one beyond int64 would wrap.
     if (!it->is_number_integer()) return false;
+    if (it->is_number_unsigned() &&
+        it->template get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      return false;
+    }
     out = it->template get<T>();
   }
   return true;
@@ -105,7 +111,7 @@ Result<Index> parse_index(std::string_view text, const std::string& path,
         !read_field(row, "key", e.key) || !read_field(row, "username", e.username) ||
         !read_field(row, "email", e.email) || !read_field(row, "public", e.is_public) ||
         !read_field(row, "source", source) || !read_field(row, "fetchedAt", e.fetched_at) ||
-        !read_field(row, "sealed", e.sealed)) {
+        !read_field(row, "sealed", e.sealed) || e.id < 0) {
       return corrupt("entry " + std::to_string(index.entries.size() + 1) + " is malformed");
     }
     auto src = parse_source(source);
@@ -237,7 +243,12 @@ Result<Credential> Vault::unseal(const Entry& entry) const {
       !password->is_string()) {
     return tampered("the payload lacks id, url, username or password");
   }
-  if (id->get<std::int64_t>() != entry.id) return tampered("id differs");
+  // Compared as unsigned when the payload's id is: 2^64 - 1 must not equal -1.
+  const bool same_id = id->is_number_unsigned()
+                           ? entry.id >= 0 && id->get<std::uint64_t>() ==
+                                                  static_cast<std::uint64_t>(entry.id)
+                           : id->get<std::int64_t>() == entry.id;
+  if (!same_id) return tampered("id differs");
   if (view(url->get_ref<const SecureString&>()) != entry.url) return tampered("url differs");
   if (view(username->get_ref<const SecureString&>()) != entry.username) {
     return tampered("username differs");

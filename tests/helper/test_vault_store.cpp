@@ -48,6 +48,8 @@ struct Fixture {
   vault::Vault vault = vault::Vault::init(fs, clock, dir).value();
   FakeFetcher fetcher;
   std::ostringstream warnings;
+  std::string log_path = tmp / "events.log";
+  EventLog log{"docker-credential-darcy", LogLevel::kDebug, log_path, &warnings};
 
   VaultStore store(bool with_controller = true, std::vector<KeyPin> pins = {}) {
     VaultStoreOptions o;
@@ -56,7 +58,7 @@ struct Fixture {
     o.ttl = 300;
     o.grace = 3600;
     o.fetcher = with_controller ? &fetcher : nullptr;
-    o.warnings = &warnings;
+    o.log = &log;
     return VaultStore(fs, clock, std::move(o));
   }
 
