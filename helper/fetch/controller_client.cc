@@ -7,6 +7,8 @@ namespace {
 
 constexpr std::string_view kRegistriesPath = "/api/v3/agent/registries";
 constexpr std::string_view kNodeKeyPath = "/api/v3/agent/node-key";
+constexpr std::string_view kStatusPath = "/api/v3/status";
+constexpr std::size_t kMaxVersionBytes = 64;
 
 // A short, printable excerpt of the ioFog error message in `body`, if any.
 std::string iofog_message(const SecureString& body) {
@@ -173,6 +175,33 @@ Status ControllerClient::put_node_key(const vault::PublicKey& key) {
   if (!resp) return std::move(resp).error().with_context(what);
   if (resp->status != 204 && resp->status != 200) return http_error(*resp, what);
   return Ok();
+}
+
+Result<ControllerStatus> ControllerClient::get_status() {
+  const std::string what = "GET " + std::string(kStatusPath);
+  HttpRequest req;
+  req.path = std::string(kStatusPath);
+  auto resp = http_.send(req);
+  if (!resp) return std::move(resp).error().with_context(what);
+  ControllerStatus status;
+  status.http_status = resp->status;
+  status.date = resp->date;
+  const std::string_view body = view(resp->body);
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_object()) {
+    const auto versions = doc.find("versions");
+    if (versions != doc.end() && versions->is_object()) {
+      const auto controller = versions->find("controller");
+      if (controller != versions->end() && controller->is_string()) {
+        for (char c : controller->get_ref<const std::string&>()) {
+          if (status.version.size() >= kMaxVersionBytes) break;
+          const auto u = static_cast<unsigned char>(c);
+          status.version.push_back(u < 0x20 || u >= 0x7f ? '?' : c);
+        }
+      }
+    }
+  }
+  return status;
 }
 
 }  // namespace darcy::fetch

@@ -32,6 +32,13 @@ struct RegistryRow {
   std::string sealed;     // a Darcy controller's sealed payload (base64), else empty
 };
 
+// What GET /api/v3/status answered.
+struct ControllerStatus {
+  long http_status = 0;
+  std::string date;     // the Date header as sent; empty if there was none
+  std::string version;  // versions.controller of the body, printable, at most 64 bytes; or empty
+};
+
 struct RegistryList {
   bool not_modified = false;  // 304: the ETag still matches
   std::string etag;
@@ -53,6 +60,11 @@ class ControllerClient {
   Result<RegistryRow> get_registry(std::int64_t id);
   // PUT /api/v3/agent/node-key {"publicKey": ...}.
   Status put_node_key(const vault::PublicKey& key);
+  // GET /api/v3/status (ioFog's public status; it needs no token, so send it
+  // through an HttpClient that has none). Any HTTP answer is ok(): its status
+  // is in the result and a body that is not the expected JSON only leaves
+  // `version` empty. A transport failure is the HttpClient's error.
+  Result<ControllerStatus> get_status();
 
  private:
   HttpClient& http_;
