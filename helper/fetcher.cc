@@ -1,10 +1,12 @@
 #include "helper/fetcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -99,6 +101,68 @@ Status ProcessFetcher::run_captured(const std::vector<std::string>& args) const 
   if (output.rfind(kPrefix, 0) == 0) output.erase(0, kPrefix.size());
   if (output.empty()) output = "darcy-fetch exited with status " + std::to_string(exit_code);
   return Error::Unavailable(output);
+}
+
+Result<FetchOutput> ProcessFetcher::run_output(const std::vector<std::string>& args) const {
+  int out_fds[2];
+  int err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) return Error::FromErrno("cannot create a pipe", errno);
+  if (::pipe2(err_fds, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(out_fds[0]);
+    ::close(out_fds[1]);
+    return Error::FromErrno("cannot create a pipe", e);
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fds[1], STDERR_FILENO);
+  std::vector<char*> argv = make_argv(path_, args);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, path_.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_fds[1]);
+  ::close(err_fds[1]);
+  if (rc != 0) {
+    ::close(out_fds[0]);
+    ::close(err_fds[0]);
+    return Error::FromErrno("cannot run " + path_, rc);
+  }
+  // Both pipes are drained together: a child that fills one while we wait on
+  // the other would never finish.
+  FetchOutput result;
+  pollfd fds[2] = {{out_fds[0], POLLIN, 0}, {err_fds[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_count = 2;
+  char buf[4096];
+  while (open_count > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_count;
+        continue;
+      }
+      std::string& sink = *sinks[i];
+      if (sink.size() < kMaxOutputBytes) {
+        sink.append(buf, std::min(static_cast<std::size_t>(n), kMaxOutputBytes - sink.size()));
+      }
+    }
+  }
+  for (const pollfd& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
+  }
+  result.exit_code = wait_for(pid);
+  if (result.exit_code < 0) return Error::FromErrno("cannot wait for " + path_, errno);
+  return result;
 }
 
 }  // namespace darcy::helper

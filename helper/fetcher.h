@@ -6,6 +6,7 @@
 // Thread safety: ProcessFetcher is stateless after construction.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,13 @@
 #include "vault/result.h"
 
 namespace darcy::helper {
+
+// What a darcy-fetch run printed and how it ended.
+struct FetchOutput {
+  int exit_code = 0;  // 128 + N if a signal N ended it
+  std::string out;    // its stdout, at most ProcessFetcher::kMaxOutputBytes
+  std::string err;    // its stderr, at most ProcessFetcher::kMaxOutputBytes
+};
 
 class Fetcher {
  public:
@@ -37,6 +45,14 @@ class ProcessFetcher : public Fetcher {
   // Runs darcy-fetch with `args`, its stdout and stderr those of this process
   // (for the operator commands); returns its exit code, or -1 if it could not run.
   int run_attached(const std::vector<std::string>& args) const;
+
+  // The most of each stream run_output keeps; the rest is read and dropped.
+  static constexpr std::size_t kMaxOutputBytes = 64 * 1024;
+
+  // Runs darcy-fetch with `args` and stdin from /dev/null, and returns what it
+  // wrote on stdout and stderr with its exit code (for `doctor`, which reads
+  // `darcy-fetch status`). Fails only if it could not be run.
+  Result<FetchOutput> run_output(const std::vector<std::string>& args) const;
 
  private:
   // Runs darcy-fetch with stdout discarded (it must never reach the client)
