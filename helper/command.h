@@ -44,5 +44,6 @@ int run_enroll(CommandContext& ctx);
 int run_sync(CommandContext& ctx);
 int run_registries(CommandContext& ctx);
 int run_configure_docker(CommandContext& ctx);
+int run_doctor(CommandContext& ctx);
 
 }  // namespace darcy::helper
