@@ -11,6 +11,7 @@
 
 #include "helper/docker_config.h"
 #include "helper/server_key.h"
+#include "helper/token_file.h"
 #include "vault/node_key.h"
 
 namespace darcy::helper {
@@ -399,23 +400,8 @@ CheckResult check_token_file(vault::FileSystem& fs, const Config& config) {
   if (auto s = vault::check_private_file(path, *info); !s) {
     return fail_with("token-file", s.error(), "chmod 600 " + path);
   }
-  if (!info->is_regular) return fail("token-file", path + " is not a regular file", std::string(kFix));
-  // Read as darcy-fetch's read_token does, into guarded memory, and dropped at once.
-  constexpr std::size_t kMaxTokenBytes = 64 * 1024;
-  auto text = fs.read_secret_file(path, kMaxTokenBytes);
-  if (!text) return fail_with("token-file", text.error(), kFix);
-  std::string_view t = view(*text);
-  const auto first = t.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return fail("token-file", "token-file " + path + " is empty", std::string(kFix));
-  }
-  t = t.substr(first, t.find_last_not_of(" \t\r\n") - first + 1);
-  for (char c : t) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return fail("token-file", "token-file " + path + " holds a control character inside the token",
-                  std::string(kFix));
-    }
-  }
+  auto token = read_token(fs, path);  // into guarded memory, dropped at once
+  if (!token) return fail_with("token-file", token.error(), kFix);
   return ok("token-file", path + ": private, holds a token");
 }
 

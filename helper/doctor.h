@@ -109,9 +109,9 @@ std::vector<CheckResult> check_config(const Result<Config>& config, const Enviro
 // its public half matches its secret half), "node-pub" (matches node.key).
 std::vector<CheckResult> check_vault(vault::FileSystem& fs, const Config& config);
 
-// "token-file": configured, present, ours, 0600, not empty, no control
-// characters (the rules of darcy-fetch's read_token). The token is read into
-// guarded memory and dropped.
+// "token-file": configured and readable by read_token (token_file.h), the
+// same rules darcy-fetch applies. The token is read into guarded memory and
+// dropped.
 CheckResult check_token_file(vault::FileSystem& fs, const Config& config);
 
 // "darcy-fetch": what ProcessFetcher::locate found.

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "helper/event_log.h"
+#include "helper/token_file.h"
 #include "helper/fetch/controller_client.h"
 #include "helper/fetch/curl_http_client.h"
 #include "helper/fetch/registry_sync.h"
@@ -73,7 +74,7 @@ int run_status(const helper::Config& config, vault::FileSystem& fs, HttpClient* 
     status_http = anonymous.get();
     if (config.token_file.empty()) {
       token_error = "no token-file is configured";
-    } else if (auto token = read_token(fs, config.token_file); !token) {
+    } else if (auto token = helper::read_token(fs, config.token_file); !token) {
       token_error = token.error().message();
     } else {
       with_token = make_curl_client(config, std::move(token).value());
@@ -140,28 +141,6 @@ int run_status(const helper::Config& config, vault::FileSystem& fs, HttpClient* 
 
 }  // namespace
 
-Result<SecureString> read_token(vault::FileSystem& fs, const std::string& path) {
-  auto info = fs.stat(path);
-  if (!info) return std::move(info).error();
-  if (!info->exists) {
-    return Error::Config("token-file " + path + " does not exist. Fix: write the agent token "
-                         "there (mode 0600), or set token-file");
-  }
-  DARCY_TRY(vault::check_private_file(path, *info));
-  auto text = fs.read_secret_file(path, kMaxTokenBytes);
-  if (!text) return std::move(text).error();
-  std::string_view t = view(*text);
-  const auto first = t.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return Error::Config("token-file " + path + " is empty");
-  t = t.substr(first, t.find_last_not_of(" \t\r\n") - first + 1);
-  for (char c : t) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Error::Config("token-file " + path + " holds a control character inside the token");
-    }
-  }
-  return SecureString(t.data(), t.size());
-}
-
 int run_fetch(const std::vector<std::string>& args, const helper::Environment& env,
               vault::FileSystem& fs, const vault::Clock& clock, HttpClient* http,
               std::ostream& out, std::ostream& err) {
@@ -194,7 +173,7 @@ int run_fetch(const std::vector<std::string>& args, const helper::Environment& e
 
   std::unique_ptr<CurlHttpClient> curl;
   if (http == nullptr) {
-    auto token = read_token(fs, config->token_file);
+    auto token = helper::read_token(fs, config->token_file);
     if (!token) return fail(err, token.error());
     CurlOptions options;
     options.base_url = config->controller_url;

@@ -50,11 +50,6 @@
 
 namespace darcy::fetch {
 
-inline constexpr std::size_t kMaxTokenBytes = 64 * 1024;
-
-// Reads the agent token from `path`: a private file (as node.key), trimmed of
-// surrounding whitespace, not empty.
-Result<SecureString> read_token(vault::FileSystem& fs, const std::string& path);
 
 // Runs darcy-fetch with `args` (without argv[0]). `http` may be null: then a
 // CurlHttpClient is built from the configuration.
