@@ -31,17 +31,6 @@ constexpr std::array kCommands = {
     Command{"doctor", "check config, vault, key, token, controller and Docker's config", run_doctor},
 };
 
-// Pins from the configuration, their hosts normalised to server keys.
-Result<std::vector<KeyPin>> key_pins(const Config& config) {
-  std::vector<KeyPin> pins;
-  for (const RegistryPin& pin : config.pins) {
-    auto key = server_key(pin.host);
-    if (!key) return std::move(key).error().with_context("pin = " + pin.host);
-    pins.push_back({*key, pin.id});
-  }
-  return pins;
-}
-
 // Answers every operation with the error that kept the real store from
 // opening (a bad configuration), so `version` and usage still work and each
 // action reports the cause on stdout as the protocol wants.
@@ -71,7 +60,7 @@ class MissingFetcher : public Fetcher {
 int run_protocol(CommandContext& ctx) {
   auto config = load_config(ctx.env);
   Result<std::vector<KeyPin>> pins = std::vector<KeyPin>{};
-  if (config) pins = key_pins(*config);
+  if (config) pins = key_pins(config->pins);
   if (!config || !pins) {
     UnavailableStore store(config ? pins.error() : config.error());
     return serve(ctx.args, ctx.in, ctx.out, store);
@@ -114,6 +103,19 @@ bool wants_help(const std::vector<std::string>& args) {
     if (args[i] == "-h" || args[i] == "--help") return true;
   }
   return false;
+}
+
+bool parse_json_flag(CommandContext& ctx, bool& json) {
+  json = false;
+  for (std::size_t i = 1; i < ctx.args.size(); ++i) {
+    if (ctx.args[i] != "--json") {
+      ctx.err << "docker-credential-darcy " << ctx.args[0] << ": unknown argument '" << ctx.args[i]
+              << "' (see --help)\n";
+      return false;
+    }
+    json = true;
+  }
+  return true;
 }
 
 Result<Config> load_config_or_report(CommandContext& ctx) {

@@ -36,6 +36,11 @@ struct Command {
 // True if any argument after the command name is -h or --help.
 bool wants_help(const std::vector<std::string>& args);
 
+// For commands whose only flag is --json: sets `json`; on any other argument
+// prints "docker-credential-darcy <command>: unknown argument ..." on ctx.err
+// and returns false.
+bool parse_json_flag(CommandContext& ctx, bool& json);
+
 // Loads the configuration; on failure prints "docker-credential-darcy: <error>" on ctx.err.
 Result<Config> load_config_or_report(CommandContext& ctx);
 

@@ -93,12 +93,8 @@ Result<std::vector<std::string>> keys_of_registries(const std::vector<std::strin
 // The credHelpers keys of every registry the vault answers with credentials,
 // in key order.
 Result<std::vector<std::string>> keys_from_vault(CommandContext& ctx, const Config& config) {
-  std::vector<KeyPin> pins;
-  for (const RegistryPin& pin : config.pins) {
-    auto key = server_key(pin.host);
-    if (!key) return std::move(key).error().with_context("pin = " + pin.host);
-    pins.push_back({*key, pin.id});
-  }
+  auto pins = key_pins(config.pins);
+  if (!pins) return std::move(pins).error();
   auto v = vault::Vault::open(ctx.fs, ctx.clock, config.vault_dir);
   if (!v) {
     if (v.error().is_not_found()) {
@@ -110,14 +106,8 @@ Result<std::vector<std::string>> keys_from_vault(CommandContext& ctx, const Conf
   }
   auto index = v->load();
   if (!index) return std::move(index).error();
-  std::vector<std::string> keys;
-  for (const vault::Entry& e : index->entries) keys.push_back(e.key);
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::vector<std::string> hosts;
-  for (const std::string& key : keys) {
-    const vault::Entry* answer = match_entry(*index, key, pins);
-    if (answer == nullptr || !has_credentials(*answer)) continue;
+  for (const std::string& key : served_keys(*index, *pins)) {
     for (std::string& host : cred_helper_keys(key)) hosts.push_back(std::move(host));
   }
   return hosts;

@@ -174,28 +174,6 @@ bool parse_digits(std::string_view text, std::size_t pos, std::size_t n, unsigne
   return true;
 }
 
-// The server keys of every registry the vault answers with credentials, as
-// configure-docker computes them.
-std::set<std::string> served_keys(const vault::Index& index, const std::vector<KeyPin>& pins) {
-  std::set<std::string> keys;
-  for (const Entry& e : index.entries) {
-    if (e.key.empty() || keys.count(e.key) != 0) continue;
-    const Entry* answer = match_entry(index, e.key, pins);
-    if (answer != nullptr && has_credentials(*answer)) keys.insert(e.key);
-  }
-  return keys;
-}
-
-Result<std::vector<KeyPin>> key_pins(const Config& config) {
-  std::vector<KeyPin> pins;
-  for (const RegistryPin& pin : config.pins) {
-    auto key = server_key(pin.host);
-    if (!key) return std::move(key).error().with_context("pin = " + pin.host);
-    pins.push_back({*key, pin.id});
-  }
-  return pins;
-}
-
 }  // namespace
 
 std::string_view to_string(CheckStatus status) {
@@ -818,7 +796,7 @@ std::vector<CheckResult> run_checks(DoctorInputs& in) {
       return results;
     }
     append(check_index(*index, *config, in.clock.now(), controller));
-    auto pins = key_pins(*config);
+    auto pins = key_pins(config->pins);
     append(check_docker_config(in.fs, in.env, *index, pins ? *pins : std::vector<KeyPin>{}));
   }
   return results;

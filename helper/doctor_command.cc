@@ -53,15 +53,7 @@ int run_doctor(CommandContext& ctx) {
     return 0;
   }
   bool json = false;
-  for (std::size_t i = 1; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--json") {
-      json = true;
-    } else {
-      ctx.err << "docker-credential-darcy doctor: unknown argument '" << ctx.args[i]
-              << "' (see --help)\n";
-      return 1;
-    }
-  }
+  if (!parse_json_flag(ctx, json)) return 1;
   Result<std::string> fetch_path = ProcessFetcher::locate(ctx.self_path);
   std::optional<ProcessStatusRunner> runner;
   if (fetch_path) runner.emplace(*fetch_path);

@@ -133,14 +133,7 @@ int run_registries(CommandContext& ctx) {
     return 0;
   }
   bool json = false;
-  for (std::size_t i = 1; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--json") {
-      json = true;
-    } else {
-      ctx.err << kPrefix << "unknown argument '" << ctx.args[i] << "' (see --help)\n";
-      return 1;
-    }
-  }
+  if (!parse_json_flag(ctx, json)) return 1;
   auto config = load_config_or_report(ctx);
   if (!config) return 1;
 

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "helper/config.h"
 #include "vault/vault.h"
 
 namespace darcy::helper {
@@ -25,9 +27,17 @@ struct KeyPin {
   std::int64_t id = 0;
 };
 
+// The configured pins (`pin = host=ID`) with their hosts normalised;
+// kInvalidInput naming the pin if a host does not normalise.
+Result<std::vector<KeyPin>> key_pins(const std::vector<RegistryPin>& pins);
+
 // The entry that answers for `key`, or nullptr if none does.
 const vault::Entry* match_entry(const vault::Index& index, std::string_view key,
                                 const std::vector<KeyPin>& pins);
+
+// The server keys the vault answers with credentials (what configure-docker
+// routes to darcy), sorted; entries without a key are left out.
+std::set<std::string> served_keys(const vault::Index& index, const std::vector<KeyPin>& pins);
 
 // True if `entry` can be answered with credentials (not public, has a username).
 bool has_credentials(const vault::Entry& entry);
