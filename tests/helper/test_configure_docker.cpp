@@ -20,6 +20,7 @@
 #include "helper/command.h"
 #include "helper/server_key.h"
 #include "support/faulty_file_system.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
@@ -27,17 +28,11 @@ namespace darcy::helper {
 namespace {
 
 using darcy::testing::FixedClock;
+using darcy::testing::slurp;
 using darcy::testing::TempDir;
 using Json = nlohmann::ordered_json;
 
 constexpr std::int64_t kNow = 1'700'000'000;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void spit(const std::string& path, const std::string& text, mode_t mode = 0600) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -9,23 +9,14 @@
 #include "helper/event_log.h"
 #include "helper/vault_store.h"
 #include "support/faulty_file_system.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
 using namespace darcy;
 using namespace darcy::helper;
+using darcy::testing::slurp;
 using darcy::testing::TempDir;
-
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 TEST_CASE("an event is one logfmt line with time, action, host, registry, outcome and duration") {
   EventLog log("docker-credential-darcy", LogLevel::kInfo, "", nullptr);

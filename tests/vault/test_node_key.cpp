@@ -6,12 +6,14 @@
 #include <sstream>
 
 #include "support/faulty_file_system.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "vault/node_key.h"
 #include "vault/vault.h"
 
 using namespace darcy;
 using namespace darcy::vault;
+using darcy::testing::slurp;
 using darcy::testing::TempDir;
 
 namespace {
@@ -29,13 +31,6 @@ constexpr const char* kSealedBlob =
     "DI3khZBGMC864q0f7UOq4ryI78HNmagzKtVzvuDPmmiLhBak/98K4wGB1PLaT/6wZgOledPoFRwMbiLY8/Ey/jQkUOYlV0qFC2lzxnpbi5m3PsoL0+eENrHabw7VOqqIkHuyPYXYEOOztGxdMIAAWk0hDKNLrfC64emYxMJqxV+Y";
 constexpr const char* kSealedPayload =
     R"({"id":3,"url":"gcr.io","username":"_json_key","password":"kat-secret \"quoted\""})";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 

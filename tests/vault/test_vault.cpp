@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/faulty_file_system.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
@@ -19,16 +20,10 @@ using namespace darcy::vault;
 using darcy::testing::FaultyFileSystem;
 using darcy::testing::FixedClock;
 using darcy::testing::FsOp;
+using darcy::testing::slurp;
 using darcy::testing::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};

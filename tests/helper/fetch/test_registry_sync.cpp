@@ -3,6 +3,7 @@
 #include "helper/fetch/fake_http_client.h"
 #include "helper/fetch/registry_sync.h"
 #include "support/faulty_file_system.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
@@ -14,16 +15,10 @@ using namespace darcy::fetch;
 using darcy::testing::FakeHttpClient;
 using darcy::testing::FaultyFileSystem;
 using darcy::testing::FixedClock;
+using darcy::testing::slurp;
 using darcy::testing::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string row(int id, const std::string& url, const std::string& user, const std::string& pw) {
   return R"({"id":)" + std::to_string(id) + R"(,"url":")" + url + R"(","isPublic":false,)" +
