@@ -47,6 +47,7 @@ install(FILES
     ${PROJECT_SOURCE_DIR}/docs/configuration.md
     ${PROJECT_SOURCE_DIR}/docs/controller-api.md
     ${PROJECT_SOURCE_DIR}/docs/protocol.md
+    ${PROJECT_SOURCE_DIR}/docs/security.md
     ${PROJECT_SOURCE_DIR}/docs/vault-format.md
     ${PROJECT_SOURCE_DIR}/packaging/debian/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR})

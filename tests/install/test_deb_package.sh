@@ -89,6 +89,7 @@ cat >"$INST_DIR/expected.txt" <<'EOF'
 -rw-r--r-- root/root /usr/share/doc/docker-credential-darcy/copyright
 -rw-r--r-- root/root /usr/share/doc/docker-credential-darcy/helper.conf.example
 -rw-r--r-- root/root /usr/share/doc/docker-credential-darcy/protocol.md
+-rw-r--r-- root/root /usr/share/doc/docker-credential-darcy/security.md
 -rw-r--r-- root/root /usr/share/doc/docker-credential-darcy/vault-format.md
 -rw-r--r-- root/root /usr/share/lintian/overrides/docker-credential-darcy
 -rw-r--r-- root/root /usr/share/man/man1/docker-credential-darcy.1.gz

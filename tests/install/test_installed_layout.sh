@@ -39,6 +39,7 @@ cat >"$INST_DIR/expected.txt" <<'EOF'
 644 share/doc/docker-credential-darcy/copyright
 644 share/doc/docker-credential-darcy/helper.conf.example
 644 share/doc/docker-credential-darcy/protocol.md
+644 share/doc/docker-credential-darcy/security.md
 644 share/doc/docker-credential-darcy/vault-format.md
 644 share/lintian/overrides/docker-credential-darcy
 644 share/man/man1/docker-credential-darcy.1.gz
