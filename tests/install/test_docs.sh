@@ -90,6 +90,13 @@ for command in $commands; do
     grep -q -- "$option" "$INST_DIR/commands.txt" ||
       inst_fail "option $option of '$command' is not documented under OPERATOR COMMANDS"
   done
+  # doctor lists its checks under "Checks:": each has an entry too.
+  checks=$(printf '%s\n' "$INST_OUT" | awk '/^Checks:/ { f = 1; next } /^[^ ]/ { f = 0 }
+    f && /^  [a-z]/ { print $1 }')
+  for check in $checks; do
+    grep -Eq "^ {14}$check( |\$)" "$INST_DIR/commands.txt" ||
+      inst_fail "check '$check' of '$command' is not documented under OPERATOR COMMANDS"
+  done
 done
 
 inst_step "every key of docs/configuration.md is documented, and nothing else"
