@@ -14,6 +14,8 @@ packages=(
   # real peers for the end-to-end tests
   docker-registry skopeo apache2-utils openssl curl procps python3
   golang-go golang-github-docker-docker-credential-helpers-dev golang-golang-x-sys-dev
+  # install and package tests: .deb build, lintian, man page rendering, unit checks
+  dpkg-dev lintian groff-base man-db systemd binutils
 )
 # The docker CLI: any installed client will do; Debian's docker.io brings one.
 command -v docker >/dev/null 2>&1 || packages+=(docker.io)
