@@ -14,6 +14,6 @@ set bmargin 11
 set rmargin 8
 unset key
 set arrow from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 2 lc rgb "red"
-set label "1.2 × (hot get budget)" at graph 0.99, first 1.32 right tc rgb "red"
+set label "dashed line: 1.2 × /bin/true (hot get budget)" at graph 0.01, graph 0.96 tc rgb "red"
 plot datafile using 0:2:xtic(1) with boxes lc rgb "#4477aa", \
      '' using 0:2:($2 >= 10 ? sprintf("%.0f", $2) : sprintf("%.2g", $2)) with labels offset 0,0.7 font ",8"
