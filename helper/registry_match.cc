@@ -1,5 +1,7 @@
 #include "helper/registry_match.h"
 
+#include <unordered_map>
+
 #include "helper/server_key.h"
 
 namespace darcy::helper {
@@ -35,12 +37,46 @@ const Entry* match_entry(const vault::Index& index, std::string_view key,
   return pin_match != nullptr ? pin_match : best;
 }
 
+namespace {
+
+// True if `candidate` answers for its key rather than `current` (same key),
+// by match_entry's rules: a local entry first, then the pinned ID, then the
+// lowest ID; the local cache never.
+bool answers_before(const Entry& candidate, const Entry* current, std::int64_t pinned) {
+  if (candidate.source != Source::kLocal && candidate.id == kLocalCacheRegistryId) return false;
+  if (current == nullptr) return true;
+  if (current->source == Source::kLocal) return false;
+  if (candidate.source == Source::kLocal) return true;
+  if (pinned != 0 && (current->id == pinned) != (candidate.id == pinned)) {
+    return candidate.id == pinned;
+  }
+  return candidate.id < current->id;
+}
+
+}  // namespace
+
+std::vector<const Entry*> answering_entries(const vault::Index& index,
+                                            const std::vector<KeyPin>& pins) {
+  std::unordered_map<std::string_view, std::int64_t> pinned;
+  for (const KeyPin& pin : pins) pinned[pin.key] = pin.id;
+  std::unordered_map<std::string_view, std::size_t> slot;  // key -> position in `out`
+  std::vector<const Entry*> out;
+  slot.reserve(index.entries.size());
+  for (const Entry& e : index.entries) {
+    auto [it, fresh] = slot.try_emplace(e.key, out.size());
+    if (fresh) out.push_back(nullptr);
+    const Entry*& current = out[it->second];
+    const auto pin = pinned.find(e.key);
+    if (answers_before(e, current, pin == pinned.end() ? 0 : pin->second)) current = &e;
+  }
+  std::erase(out, nullptr);
+  return out;
+}
+
 std::set<std::string> served_keys(const vault::Index& index, const std::vector<KeyPin>& pins) {
   std::set<std::string> keys;
-  for (const Entry& e : index.entries) {
-    if (e.key.empty() || keys.count(e.key) != 0) continue;
-    const Entry* answer = match_entry(index, e.key, pins);
-    if (answer != nullptr && has_credentials(*answer)) keys.insert(e.key);
+  for (const Entry* e : answering_entries(index, pins)) {
+    if (!e->key.empty() && has_credentials(*e)) keys.insert(e->key);
   }
   return keys;
 }

@@ -35,6 +35,11 @@ Result<std::vector<KeyPin>> key_pins(const std::vector<RegistryPin>& pins);
 const vault::Entry* match_entry(const vault::Index& index, std::string_view key,
                                 const std::vector<KeyPin>& pins);
 
+// For every distinct key of the index (in order of first appearance), the
+// entry match_entry would choose; one pass, for list and the like.
+std::vector<const vault::Entry*> answering_entries(const vault::Index& index,
+                                                   const std::vector<KeyPin>& pins);
+
 // The server keys the vault answers with credentials (what configure-docker
 // routes to darcy), sorted; entries without a key are left out.
 std::set<std::string> served_keys(const vault::Index& index, const std::vector<KeyPin>& pins);

@@ -319,11 +319,8 @@ Result<std::vector<std::pair<std::string, std::string>>> VaultStore::list_entrie
   }
   auto index = v->load();
   if (!index) return std::move(index).error();
-  std::set<std::string_view> seen;
-  for (const Entry& e : index->entries) {
-    if (!seen.insert(e.key).second) continue;
-    const Entry* answer = match_entry(*index, e.key, options_.pins);
-    if (answer == nullptr || !has_credentials(*answer)) continue;
+  for (const Entry* answer : answering_entries(*index, options_.pins)) {
+    if (answer->key.empty() || !has_credentials(*answer)) continue;
     out.emplace_back(list_server_url(answer->key), answer->username);
   }
   return out;

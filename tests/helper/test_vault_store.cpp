@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include "helper/vault_store.h"
@@ -356,4 +357,24 @@ TEST_CASE("a fresh entry that does not open is fetched again once before failing
     CHECK(r.error().code() == ErrorCode::kTampered);
   }
   CHECK(f.fetcher.registry_calls == 1);
+}
+
+TEST_CASE("list answers with the same entry get would choose, for every key") {
+  Fixture f;
+  // Several entries per key, in an order that is not by ID; a pin; a local entry.
+  f.put(9, "a.io", "nine", "p", kStart);
+  f.put(5, "a.io", "five", "p", kStart);
+  f.put(7, "b.io", "seven", "p", kStart);
+  f.put(3, "b.io", "three", "p", kStart);
+  f.put(2, "c.io", "cache", "p", kStart);
+  f.put(8, "d.io", "eight", "p", kStart);
+  f.put(6, "d.io", "six", "p", kStart);
+  auto store = f.store(true, {{"b.io", 7}});
+  REQUIRE(store.add({"d.io", "mine", SecureString("m")}).ok());
+  auto listed = store.list();
+  REQUIRE(listed.ok());
+  std::map<std::string, std::string> got(listed->begin(), listed->end());
+  CHECK(got == std::map<std::string, std::string>{
+                   {"a.io", "five"}, {"b.io", "seven"}, {"d.io", "mine"}});
+  for (const auto& [url, user] : got) CHECK(store.get(url)->username == user);
 }
