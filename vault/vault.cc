@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "vault/index_reader.h"
+
 namespace darcy::vault {
 namespace {
 
@@ -12,35 +14,6 @@ using nlohmann::json;
 
 std::string join(const std::string& dir, std::string_view file) {
   return dir + "/" + std::string(file);
-}
-
-Result<Source> parse_source(std::string_view s) {
-  if (s == "controller") return Source::kController;
-  if (s == "local") return Source::kLocal;
-  return Error::Corruption("unknown entry source '" + std::string(s) + "'");
-}
-
-// Reads field `name` of `obj` into `out`; false if missing or of the wrong type.
-template <class T>
-bool read_field(const json& obj, const char* name, T& out) {
-  const auto it = obj.find(name);
-  if (it == obj.end()) return false;
-  if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) return false;
-    out = it->template get_ref<const std::string&>();
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) return false;
-    out = it->template get<bool>();
-  } else {
-    // nlohmann keeps non-negative integers unsigned: one beyond int64 would wrap.
-    if (!it->is_number_integer()) return false;
-    if (it->is_number_unsigned() &&
-        it->template get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
-      return false;
-    }
-    out = it->template get<T>();
-  }
-  return true;
 }
 
 }  // namespace
@@ -77,49 +50,7 @@ std::string seal_credential(const PublicKey& recipient, std::int64_t id, std::st
 
 Result<Index> parse_index(std::string_view text, const std::string& path,
                           const PublicKey& node_public_key) {
-  auto corrupt = [&](const std::string& why) {
-    return Error::Corruption(path + " is corrupt (" + why +
-                             "); it was left as it is. Fix: restore it from a backup, or move "
-                             "it aside and run 'docker-credential-darcy sync' to fetch again");
-  };
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return corrupt("not valid JSON");
-  if (!doc.is_object()) return corrupt("not a JSON object");
-  std::string format;
-  if (!read_field(doc, "format", format) || format != kVaultFormat) {
-    return corrupt("format is not " + std::string(kVaultFormat));
-  }
-  std::string pk;
-  if (!read_field(doc, "nodePublicKey", pk)) return corrupt("nodePublicKey is missing");
-  if (pk != public_key_base64(node_public_key)) {
-    return Error::Corruption(path + " was sealed for another node key than " +
-                             std::string(kNodePubFile) + "; its secrets cannot be opened here");
-  }
-  Index index;
-  const auto idx = doc.find("index");
-  if (idx == doc.end() || !idx->is_object() || !read_field(*idx, "syncedAt", index.synced_at) ||
-      !read_field(*idx, "etag", index.etag)) {
-    return corrupt("index is missing or malformed");
-  }
-  const auto entries = doc.find("entries");
-  if (entries == doc.end() || !entries->is_array()) return corrupt("entries is not an array");
-  index.entries.reserve(entries->size());
-  for (const json& row : *entries) {
-    Entry e;
-    std::string source;
-    if (!row.is_object() || !read_field(row, "id", e.id) || !read_field(row, "url", e.url) ||
-        !read_field(row, "key", e.key) || !read_field(row, "username", e.username) ||
-        !read_field(row, "email", e.email) || !read_field(row, "public", e.is_public) ||
-        !read_field(row, "source", source) || !read_field(row, "fetchedAt", e.fetched_at) ||
-        !read_field(row, "sealed", e.sealed) || e.id < 0) {
-      return corrupt("entry " + std::to_string(index.entries.size() + 1) + " is malformed");
-    }
-    auto src = parse_source(source);
-    if (!src) return corrupt(src.error().message());
-    e.source = *src;
-    index.entries.push_back(std::move(e));
-  }
-  return index;
+  return read_index(text, path, node_public_key);
 }
 
 std::string serialize_index(const Index& index, const PublicKey& node_public_key) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/fuzz/fuzz_check.h"
 #include "vault/node_key.h"
 #include "vault/vault.h"
@@ -50,6 +52,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const std::string path(kPath);
   auto index = darcy::vault::parse_index(text, path, node_public_key());
+  // Differential: the index reader is a strict JSON parser of its own; it must
+  // never accept what a general JSON parser calls invalid, and whatever it
+  // accepts must have the same entries as a DOM parse reads.
+  const nlohmann::json dom = nlohmann::json::parse(text, nullptr, false);
+  if (index.ok()) {
+    DARCY_FUZZ_CHECK(!dom.is_discarded(), "the reader accepts only valid JSON");
+    DARCY_FUZZ_CHECK(dom.at("entries").size() == index->entries.size(),
+                     "the reader sees as many entries as a DOM parse");
+    for (std::size_t i = 0; i < index->entries.size(); ++i) {
+      const auto& row = dom.at("entries").at(i);
+      const auto& e = index->entries[i];
+      DARCY_FUZZ_CHECK(row.at("url").get<std::string>() == e.url &&
+                           row.at("key").get<std::string>() == e.key &&
+                           row.at("username").get<std::string>() == e.username &&
+                           row.at("sealed").get<std::string>() == e.sealed &&
+                           row.at("id").get<std::int64_t>() == e.id,
+                       "each entry reads as a DOM parse reads it");
+    }
+  } else if (!dom.is_discarded() && dom.is_object()) {
+    // Valid JSON, refused: fine (wrong shape), but never called invalid JSON.
+    DARCY_FUZZ_CHECK(index.error().message().find("not valid JSON") == std::string::npos,
+                     "valid JSON is never called invalid");
+  }
   if (!index.ok()) {
     DARCY_FUZZ_CHECK(index.error().code() == darcy::ErrorCode::kCorruption,
                      "a vault.json that does not parse is kCorruption");
