@@ -230,6 +230,11 @@ Result<SecureString> read_input(std::istream& in, std::size_t limit) {
 
 Result<Credentials> parse_credentials(std::string_view json) {
   if (trim_ascii(json).empty()) return Error::InvalidInput("invalid credentials JSON: no input");
+  // nlohmann's parser stops at a NUL byte and would ignore what follows it.
+  if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
+    return Error::InvalidInput("invalid credentials JSON: a NUL byte at byte " +
+                               std::to_string(nul + 1));
+  }
   SecureJson doc;
   try {
     doc = SecureJson::parse(json.begin(), json.end());

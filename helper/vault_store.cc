@@ -26,8 +26,16 @@ std::string_view trim(std::string_view s) {
 Result<vault::Vault> VaultStore::open_existing() {
   auto v = vault::Vault::open(fs_, clock_, options_.vault_dir);
   if (!v && v.error().is_not_found()) {
-    return Error::NotFound("no vault at " + options_.vault_dir);
+    // node.key without node.pub (a writer died between the two): init derives it.
+    auto key = fs_.stat(options_.vault_dir + "/" + std::string(vault::kNodeKeyFile));
+    if (!key || !key->exists) return Error::NotFound("no vault at " + options_.vault_dir);
+    v = vault::Vault::init(fs_, clock_, options_.vault_dir);
   }
+  if (!v) return v;
+  // Every action refuses an unsafe or broken node key, even those that
+  // unseal nothing (list, erase, a not-found get): one small read, kept for
+  // the unseal.
+  DARCY_TRY(v->check_node_key());
   return v;
 }
 

@@ -1,5 +1,6 @@
 #include "vault/file_system.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <memory>
 
 #include <sodium.h>
 
@@ -188,6 +190,20 @@ Status RealFileSystem::remove(const std::string& path) {
     return Error::FromErrno("cannot remove " + path, errno);
   }
   return Ok();
+}
+
+Result<std::vector<std::string>> RealFileSystem::list_dir(const std::string& dir) {
+  struct CloseDir {
+    void operator()(DIR* d) const { ::closedir(d); }
+  };
+  std::unique_ptr<DIR, CloseDir> d(::opendir(dir.c_str()));
+  if (!d) return Error::FromErrno("cannot list " + dir, errno);
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  return names;
 }
 
 Result<FileHandle> RealFileSystem::lock_exclusive(const std::string& path) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vault/result.h"
 #include "vault/secure_memory.h"
@@ -75,6 +76,8 @@ class FileSystem {
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   virtual Status sync_dir(const std::string& dir) = 0;
   virtual Status remove(const std::string& path) = 0;
+  // The names in `dir` (without "." and "..").
+  virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
 
   // Opens (creating with mode 0600) `path` and takes an exclusive flock on it,
   // waiting for other holders. The lock is released when the handle closes.
@@ -94,6 +97,7 @@ class RealFileSystem : public FileSystem {
   Status rename(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& dir) override;
   Status remove(const std::string& path) override;
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<FileHandle> lock_exclusive(const std::string& path) override;
 };
 

@@ -138,11 +138,13 @@ Status NodeKey::save(FileSystem& fs, const std::string& dir) const {
                     sk.size(), sodium_base64_VARIANT_ORIGINAL);
   sk_b64.resize(std::strlen(sk_b64.c_str()));
   key_text.append(sk_b64).push_back('\n');
-  // node.pub first: a node.key without node.pub is unusable, the reverse is harmless.
+  // node.key first: a node.key without node.pub is repaired by the next init
+  // (node.pub is derived from it); a node.pub without node.key would have
+  // darcy-fetch seal secrets to a key nobody holds.
+  DARCY_TRY(write_file_atomic(fs, join(dir, kNodeKeyFile), view(key_text), 0600));
   std::string pub_text(kPubHeader);
   pub_text.append(public_key_base64(public_key_)).push_back('\n');
-  DARCY_TRY(write_file_atomic(fs, join(dir, kNodePubFile), pub_text, 0644));
-  return write_file_atomic(fs, join(dir, kNodeKeyFile), view(key_text), 0600);
+  return write_file_atomic(fs, join(dir, kNodePubFile), pub_text, 0644);
 }
 
 Result<SecureString> NodeKey::unseal(std::string_view sealed_base64) const {

@@ -145,19 +145,46 @@ Status Vault::update(const std::function<Status(Index&)>& mutate) {
   Index changed = *index;
   DARCY_TRY(mutate(changed));
   if (changed == *index) return Ok();
+  // Holding the writers' lock, any temp file of vault.json is left over from a
+  // writer that died mid-write: remove it (best effort) so they never pile up.
+  if (auto names = fs_->list_dir(dir_)) {
+    const std::string prefix = "." + std::string(kVaultFile) + ".tmp.";
+    for (const std::string& name : *names) {
+      if (name.rfind(prefix, 0) == 0) (void)fs_->remove(path(name));
+    }
+  }
   return write_file_atomic(*fs_, path(kVaultFile), serialize_index(changed, public_key_), 0600);
 }
 
-Result<Credential> Vault::unseal(const Entry& entry) const {
-  auto key = NodeKey::load(*fs_, dir_);
+Result<const NodeKey*> Vault::node_key() const {
+  if (!node_key_) {
+    auto key = NodeKey::load(*fs_, dir_);
+    if (!key) return std::move(key).error();
+    node_key_ = std::make_shared<const NodeKey>(std::move(key).value());
+  }
+  return node_key_.get();
+}
+
+Status Vault::check_node_key() const {
+  auto key = node_key();
   if (!key) return std::move(key).error();
-  auto plain = key->unseal(entry.sealed);
+  return Ok();
+}
+
+Result<Credential> Vault::unseal(const Entry& entry) const {
+  auto key = node_key();
+  if (!key) return std::move(key).error();
+  auto plain = (*key)->unseal(entry.sealed);
   if (!plain) {
+    DARCY_TRY((*key)->verify(path(kNodeKeyFile)));
     return std::move(plain).error().with_context("entry " + std::to_string(entry.id) + " (" +
                                                  entry.url + ") in " + path(kVaultFile));
   }
   const std::string_view text = view(*plain);
-  const SecureJson doc = SecureJson::parse(text.begin(), text.end(), nullptr, false);
+  // A NUL byte would end nlohmann's parse early and hide what follows it.
+  const SecureJson doc = text.find('\0') == std::string_view::npos
+                             ? SecureJson::parse(text.begin(), text.end(), nullptr, false)
+                             : SecureJson(SecureJson::value_t::discarded);
   auto tampered = [&](const char* why) {
     return Error::Tampered("entry " + std::to_string(entry.id) + " (" + entry.url + ") in " +
                            path(kVaultFile) + " does not match its sealed secret (" + why +

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,18 +113,28 @@ class Vault {
   // atomically. If `mutate` fails, nothing is written and its error returned.
   Status update(const std::function<Status(Index&)>& mutate);
 
-  // Loads node.key and opens `entry.sealed`; checks that the payload's id, url
-  // and username equal the entry's (kTampered otherwise).
+  // Loads node.key (once per Vault) and opens `entry.sealed`; checks that the
+  // payload's id, url and username equal the entry's (kTampered otherwise).
+  // When a box does not open, the key itself is checked, so a broken node.key
+  // is reported as such rather than as a tampered entry.
   Result<Credential> unseal(const Entry& entry) const;
+
+  // Loads and checks node.key (permissions, format) without unsealing
+  // anything; the helper calls it before every action so that an unsafe key
+  // is refused even by actions that need no secret. The key is kept for unseal.
+  Status check_node_key() const;
 
  private:
   Vault(FileSystem& fs, const Clock& clock, std::string dir, PublicKey pk)
       : fs_(&fs), clock_(&clock), dir_(std::move(dir)), public_key_(pk) {}
 
+  Result<const NodeKey*> node_key() const;
+
   FileSystem* fs_;
   const Clock* clock_;
   std::string dir_;
   PublicKey public_key_;
+  mutable std::shared_ptr<const NodeKey> node_key_;  // loaded on first use
 };
 
 }  // namespace darcy::vault

@@ -97,8 +97,19 @@ Result<RegistryRow> parse_registry_row(const SecureJson& row) {
   return r;
 }
 
+namespace {
+
+// Parses a JSON body; a NUL byte (which would end nlohmann's parse early and
+// hide what follows) makes it invalid.
+SecureJson parse_body(std::string_view body) {
+  if (body.find('\0') != std::string_view::npos) return SecureJson(SecureJson::value_t::discarded);
+  return SecureJson::parse(body.begin(), body.end(), nullptr, false);
+}
+
+}  // namespace
+
 Result<std::vector<RegistryRow>> parse_registry_list(std::string_view body) {
-  const SecureJson doc = SecureJson::parse(body.begin(), body.end(), nullptr, false);
+  const SecureJson doc = parse_body(body);
   if (doc.is_discarded()) return Error::InvalidInput("the body is not valid JSON");
   if (!doc.is_object()) return Error::InvalidInput("the body is not a JSON object");
   const auto list = doc.find("registries");
@@ -154,7 +165,7 @@ Result<RegistryRow> ControllerClient::get_registry(std::int64_t id) {
   }
   if (resp->status != 200) return http_error(*resp, what);
   const std::string_view body = view(resp->body);
-  const SecureJson doc = SecureJson::parse(body.begin(), body.end(), nullptr, false);
+  const SecureJson doc = parse_body(body);
   if (doc.is_discarded()) return invalid(what, "the body is not valid JSON");
   auto row = parse_registry_row(doc);
   if (!row) return invalid(what, row.error().message());

@@ -81,6 +81,7 @@ class KeyOnlyFileSystem final : public darcy::vault::FileSystem {
   Status rename(const std::string&, const std::string&) override { return refused(); }
   Status sync_dir(const std::string&) override { return refused(); }
   Status remove(const std::string&) override { return refused(); }
+  Result<std::vector<std::string>> list_dir(const std::string&) override { return refused(); }
   Result<FileHandle> lock_exclusive(const std::string&) override { return refused(); }
 
  private:

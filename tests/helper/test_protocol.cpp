@@ -773,3 +773,12 @@ TEST_CASE("a reply that cannot be written gives exit code 1", "[protocol]") {
 
 }  // namespace
 }  // namespace darcy::helper
+
+TEST_CASE("a store body with a NUL byte is refused, whatever follows it") {
+  const std::string body =
+      std::string(R"({"ServerURL":"a.example.com","Username":"u","Secret":"s"})") + '\0' +
+      " trailing garbage";
+  auto creds = darcy::helper::parse_credentials(body);
+  REQUIRE_FALSE(creds.ok());
+  CHECK_THAT(creds.error().message(), Catch::Contains("NUL byte at byte 58"));
+}

@@ -1,5 +1,7 @@
 // VaultStore: entry matching, freshness, grace and single-flight, with a fake
 // Fetcher (the seam for darcy-fetch) and a fixed clock.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <functional>
@@ -377,4 +379,18 @@ TEST_CASE("list answers with the same entry get would choose, for every key") {
   CHECK(got == std::map<std::string, std::string>{
                    {"a.io", "five"}, {"b.io", "seven"}, {"d.io", "mine"}});
   for (const auto& [url, user] : got) CHECK(store.get(url)->username == user);
+}
+
+TEST_CASE("every action refuses an unsafe node key, also those that unseal nothing") {
+  Fixture f;
+  f.put(3, "gcr.io", "u", "p", kStart);
+  f.mark_synced(kStart);
+  ::chmod((f.dir + "/node.key").c_str(), 0644);
+  auto store = f.store();
+  auto listed = store.list();
+  REQUIRE_FALSE(listed.ok());
+  CHECK(listed.error().code() == ErrorCode::kPermission);
+  CHECK(store.get("unknown.example.com").error().code() == ErrorCode::kPermission);
+  CHECK(store.erase("gcr.io").error().code() == ErrorCode::kPermission);
+  CHECK(f.vault.load()->entries[0].sealed.size() > 0);
 }

@@ -58,6 +58,9 @@ class FaultyFileSystem : public vault::FileSystem {
     return real_.sync_dir(dir);
   }
   Status remove(const std::string& p) override { return real_.remove(p); }
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    return real_.list_dir(dir);
+  }
   Result<vault::FileHandle> lock_exclusive(const std::string& p) override {
     if (trip(FsOp::kLock)) return injected("lock");
     return real_.lock_exclusive(p);

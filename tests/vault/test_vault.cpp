@@ -323,3 +323,46 @@ TEST_CASE("concurrent writers in one process lose no update") {
   REQUIRE(index.ok());
   CHECK(index->entries.size() == kThreads * kEach);
 }
+
+TEST_CASE("temp files left by a writer that died are removed by the next write") {
+  Fixture f;
+  for (const char* name : {"/.vault.json.tmp.dead1", "/.vault.json.tmp.dead2"}) {
+    std::ofstream(f.dir + name) << "stale copy";
+  }
+  REQUIRE(temp_files_in(f.dir) == 2);
+  REQUIRE(add(f.vault, make_entry(f.vault, 3, "gcr.io", "u", "p")).ok());
+  CHECK(temp_files_in(f.dir) == 0);
+}
+
+TEST_CASE("a key write that dies after node.key leaves a vault that init repairs") {
+  TempDir tmp;
+  FaultyFileSystem fs;
+  FixedClock clock(1);
+  const std::string dir = tmp / "vault";
+  // The second rename of the first init is node.pub's: node.key is in place.
+  fs.fail(FsOp::kRename, 2);
+  REQUIRE_FALSE(Vault::init(fs, clock, dir).ok());
+  CHECK(std::filesystem::exists(dir + "/node.key"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/node.pub"));
+  auto repaired = Vault::init(fs, clock, dir);
+  REQUIRE(repaired.ok());
+  auto key = NodeKey::load(fs, dir);
+  REQUIRE(key.ok());
+  CHECK(repaired->public_key() == key->public_key());
+}
+
+TEST_CASE("a node.key whose halves disagree is reported as a broken key, not a tampered entry") {
+  Fixture f;
+  REQUIRE(add(f.vault, make_entry(f.vault, 3, "gcr.io", "u", "p")).ok());
+  const std::string key_path = f.dir + "/node.key";
+  std::string text = slurp(key_path);
+  const auto second_line = text.find('\n') + 1;
+  text.replace(second_line, 44, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  std::ofstream(key_path, std::ios::trunc) << text;
+  auto fresh = Vault::open(f.fs, f.clock, f.dir);
+  REQUIRE(fresh.ok());
+  auto cred = fresh->unseal(fresh->load()->entries[0]);
+  REQUIRE_FALSE(cred.ok());
+  CHECK(cred.error().code() == ErrorCode::kCorruption);
+  CHECK_THAT(cred.error().message(), Catch::Contains(key_path) && Catch::Contains("does not belong"));
+}
