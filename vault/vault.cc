@@ -168,6 +168,13 @@ Result<const NodeKey*> Vault::node_key() const {
 Status Vault::check_node_key() const {
   auto key = node_key();
   if (!key) return std::move(key).error();
+  // Cheap (no scalar multiplication): the key's public half must be node.pub,
+  // which everything in vault.json is sealed to.
+  if ((*key)->public_key() != public_key_) {
+    return Error::Corruption(path(kNodeKeyFile) + " and " + path(kNodePubFile) +
+                             " hold different public keys. Fix: if node.key is the right key, "
+                             "run 'docker-credential-darcy init' to rewrite node.pub");
+  }
   return Ok();
 }
 

@@ -116,8 +116,8 @@ for spec in truncated:"syntax error" string:"expected an object" number:"expecte
   secret-object:"not a string" utf8-secret:"invalid credentials JSON" \
   utf8-url:"invalid credentials JSON" utf8-key:"invalid credentials JSON" \
   nested-array:"invalid credentials JSON" nested-secret:"not a string" \
-  nested-objects:"no credentials server URL" nul-in-url:"syntax error" \
-  nul-after:"syntax error" nul-only:"syntax error" too-large:"input too large" \
+  nested-objects:"no credentials server URL" nul-in-url:"NUL byte" \
+  nul-after:"NUL byte" nul-only:"NUL byte" too-large:"input too large" \
   empty:"no input" blank:"no input" no-url:"no credentials server URL" \
   empty-user:"no credentials username" ftp-url:"unsupported scheme"; do
   row "store $(printf '%-15s' "${spec%%:*}")" store "$IN/${spec%%:*}" "${spec#*:}"
