@@ -594,7 +594,10 @@ std::vector<CheckResult> check_index(const vault::Index& index, const Config& co
   }
   bool duplicates = false;
   std::size_t pinned = 0;
-  for (auto& [key, ids] : by_key) {
+  for (auto& item : by_key) {
+    // Named references, not structured bindings: lambdas below capture them.
+    const std::string& key = item.first;
+    std::vector<std::int64_t>& ids = item.second;
     if (ids.size() < 2 || count_controller_entries(index, key) < 2) continue;
     std::sort(ids.begin(), ids.end());
     const Entry* answer = match_entry(index, key, pins);
