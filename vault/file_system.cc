@@ -246,7 +246,7 @@ Status write_file_atomic(FileSystem& fs, const std::string& path, std::string_vi
 namespace darcy::vault {
 namespace {
 std::string octal_mode(mode_t mode) {
-  char text[8];
+  char text[16];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode));
   return text;
 }
