@@ -70,8 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                            row.at("id").get<std::int64_t>() == e.id,
                        "each entry reads as a DOM parse reads it");
     }
-  } else if (!dom.is_discarded() && dom.is_object()) {
+  } else if (!dom.is_discarded() && dom.is_object() &&
+             text.find('\0') == std::string_view::npos) {
     // Valid JSON, refused: fine (wrong shape), but never called invalid JSON.
+    // (nlohmann stops at a NUL byte, so text with one is not compared.)
     DARCY_FUZZ_CHECK(index.error().message().find("not valid JSON") == std::string::npos,
                      "valid JSON is never called invalid");
   }
