@@ -380,9 +380,9 @@ TEST_CASE("defaults apply when nothing is configured", "[config]") {
 TEST_CASE("root reads the system config file and uses the system vault directory", "[config]") {
   Environment root;
   root.uid = 0;
-  root.vars["HOME"] = "/root";
-  root.vars["XDG_CONFIG_HOME"] = "/root/.xdg-config";
-  root.vars["XDG_STATE_HOME"] = "/root/.xdg-state";
+  root.vars["HOME"] = "/home/admin";
+  root.vars["XDG_CONFIG_HOME"] = "/home/admin/.xdg-config";
+  root.vars["XDG_STATE_HOME"] = "/home/admin/.xdg-state";
   CHECK(default_config_path(root) == "/etc/darcy/helper.conf");
   CHECK(default_vault_dir(root) == "/var/lib/darcy");
 
