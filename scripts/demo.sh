@@ -142,4 +142,15 @@ if e2e_helper_has_command registries; then
   show <<<"$E2E_OUT"
 fi
 
+# --- doctor ---------------------------------------------------------------------------------
+# Back to the default ttl, a sync, and every check of a healthy node must be OK.
+e2e_use_controller 300
+e2e_ok docker-credential-darcy sync
+e2e_ok docker-credential-darcy doctor
+say "docker-credential-darcy doctor:"
+show <<<"$E2E_OUT"
+if grep -qE '^(WARN|FAIL) ' <<<"$E2E_OUT"; then
+  e2e_fail "doctor did not find everything OK"
+fi
+
 say "stopping the controller and the registry, removing the temporary files"

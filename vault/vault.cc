@@ -148,7 +148,8 @@ Status Vault::update(const std::function<Status(Index&)>& mutate) {
   // Holding the writers' lock, any temp file of vault.json is left over from a
   // writer that died mid-write: remove it (best effort) so they never pile up.
   if (auto names = fs_->list_dir(dir_)) {
-    const std::string prefix = "." + std::string(kVaultFile) + ".tmp.";
+    std::string prefix = ".";  // built in steps: GCC 12 -O2 warns wrongly on a + b + c here
+    prefix.append(kVaultFile).append(".tmp.");
     for (const std::string& name : *names) {
       if (name.rfind(prefix, 0) == 0) (void)fs_->remove(path(name));
     }
