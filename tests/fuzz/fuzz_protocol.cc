@@ -404,6 +404,11 @@ ExpectedStore expected_store(std::string_view body) {
     x.error = "invalid credentials JSON: no input";
     return x;
   }
+  // A NUL byte is refused by position (nlohmann would stop reading there).
+  if (const auto nul = body.find('\0'); nul != std::string_view::npos) {
+    x.error = "invalid credentials JSON: a NUL byte at byte " + std::to_string(nul + 1);
+    return x;
+  }
   const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded()) {
     x.error_is_syntax = true;
