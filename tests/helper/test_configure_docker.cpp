@@ -21,6 +21,7 @@
 #include "helper/server_key.h"
 #include "support/faulty_file_system.h"
 #include "support/files.h"
+#include "support/command_fixture.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
@@ -76,25 +77,9 @@ const std::string kBusyConfig = R"({
 )";
 
 // An empty config file, a vault directory and DOCKER_CONFIG, all in one temp dir.
-struct Fixture {
-  TempDir tmp;
-  vault::RealFileSystem fs;
-  FixedClock clock{kNow};
-  Environment env;
-  std::string vault_dir = tmp / "vault";
-  std::string docker_dir = tmp / "docker";
+struct Fixture : darcy::testing::CommandFixture {
+  Fixture() : CommandFixture(kNow) {}
   std::string config_json = docker_dir + "/config.json";
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-
-  Fixture() {
-    std::ofstream(tmp / "helper.conf").close();
-    env.uid = ::getuid();
-    env.vars["DARCY_CONFIG"] = tmp / "helper.conf";
-    env.vars["DARCY_VAULT_DIR"] = vault_dir;
-    env.vars["DOCKER_CONFIG"] = docker_dir;
-  }
 
   // A vault as a node sees it: Docker Hub with credentials, a private
   // registry and one on a port, the local cache, a public registry and an

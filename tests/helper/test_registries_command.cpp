@@ -18,6 +18,7 @@
 #include "helper/command.h"
 #include "helper/server_key.h"
 #include "support/faulty_file_system.h"
+#include "support/command_fixture.h"
 #include "support/temp_dir.h"
 #include "vault/vault.h"
 
@@ -40,23 +41,8 @@ struct Row {
 };
 
 // A vault, an empty config file and an environment naming both.
-struct Fixture {
-  TempDir tmp;
-  vault::RealFileSystem fs;
-  FixedClock clock{kNow};
-  Environment env;
-  std::string vault_dir = tmp / "vault";
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-
-  Fixture() {
-    std::ofstream(tmp / "helper.conf").close();
-    env.uid = ::getuid();
-    env.vars["DARCY_CONFIG"] = tmp / "helper.conf";
-    env.vars["DARCY_VAULT_DIR"] = vault_dir;
-    env.vars["DOCKER_CONFIG"] = tmp / "docker";
-  }
+struct Fixture : darcy::testing::CommandFixture {
+  Fixture() : CommandFixture(kNow) {}
 
   // Creates the vault and adds `rows` in the given order; returns every sealed blob.
   std::vector<std::string> add(const std::vector<Row>& rows) {
