@@ -192,7 +192,9 @@ void check_vault_unseal(unsigned selector, std::string_view plaintext) {
 
   const nlohmann::json payload = nlohmann::json::parse(plaintext, nullptr, false);
   std::string password;
-  const bool should_open = !payload.is_discarded() && payload_matches(payload, entry, &password);
+  // A payload with a NUL byte never opens (nlohmann would stop reading there).
+  const bool should_open = plaintext.find('\0') == std::string_view::npos &&
+                           !payload.is_discarded() && payload_matches(payload, entry, &password);
 
   auto credential = vault().unseal(entry);
   if (should_open) {
