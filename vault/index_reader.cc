@@ -326,7 +326,7 @@ Result<Index> read_index(std::string_view text, const std::string& path,
   bool have_format = false, have_pk = false, have_index = false, have_entries = false;
   bool index_ok = false, entries_ok = true;
   std::size_t bad_entry = 0;
-  std::string bad_source;
+  bool bad_source = false;  // the first bad entry's fault is its source
 
   const bool parsed = read_object(in, key, [&](const std::string& name) -> bool {
     if (name == "format") {
@@ -372,7 +372,7 @@ Result<Index> read_index(std::string_view text, const std::string& path,
       have_entries = true;
       index.entries.clear();
       bad_entry = 0;
-      bad_source.clear();
+      bad_source = false;
       if (!in.peek('[')) {
         entries_ok = false;
         return in.skip_value();
@@ -435,7 +435,7 @@ Result<Index> read_index(std::string_view text, const std::string& path,
               e.source = Source::kLocal;
             } else {
               good = false;
-              if (bad_entry == 0) bad_source = source;
+              if (bad_entry == 0) bad_source = true;
             }
           } else {
             good = false;
@@ -461,7 +461,11 @@ Result<Index> read_index(std::string_view text, const std::string& path,
   if (!have_index || !index_ok) return corrupt("index is missing or malformed");
   if (!have_entries || !entries_ok) return corrupt("entries is not an array");
   if (bad_entry != 0) {
-    if (!bad_source.empty()) return corrupt("unknown entry source '" + bad_source + "'");
+    // The file's own text is never quoted: it may hold anything, newlines included.
+    if (bad_source) {
+      return corrupt("entry " + std::to_string(bad_entry) +
+                     " has a source other than controller or local");
+    }
     return corrupt("entry " + std::to_string(bad_entry) + " is malformed");
   }
   return index;
